@@ -1,0 +1,147 @@
+using System.Text;
+
+namespace Cosocket.Protocol.Handshake;
+
+/// <summary>Why a server handshake failed: the seed's error string and the HTTP status of the
+/// default rejection response (DECISIONS D4).</summary>
+public sealed record HandshakeError(string Message, int StatusCode);
+
+public enum HeadReadStatus
+{
+    /// <summary>The head is not complete yet: read more bytes.</summary>
+    Incomplete,
+    Complete,
+    Failed,
+}
+
+/// <summary>The outcome of reading a request head from the front of a buffer.</summary>
+/// <param name="Consumed">Bytes of the head including its CRLFCRLF; anything after it is the
+/// client's first frames and belongs to the frame decoder.</param>
+public readonly record struct RequestReadResult(HeadReadStatus Status, HttpRequestHead? Request, int Consumed, HandshakeError? Error);
+
+/// <summary>
+/// The server side of the opening handshake (RFC 6455 §4.2), checked in the original's order with its
+/// exact errors (spec §2.2), and the 101 and rejection responses.
+/// </summary>
+public static class ServerHandshake
+{
+    /// <summary>Reads a request head from the front of <paramref name="buffer"/>.</summary>
+    public static RequestReadResult TryReadRequest(ReadOnlySpan<byte> buffer, int maxHeaderLength = HttpHead.DefaultMaxHeaderLength)
+    {
+        int end = HttpHead.FindEnd(buffer, maxHeaderLength, out bool tooLarge);
+        if (tooLarge)
+            return new(HeadReadStatus.Failed, null, 0, new(ProtocolErrors.RequestHeaderTooLarge, 431));
+        if (end < 0)
+            return new(HeadReadStatus.Incomplete, null, 0, null);
+        var request = HttpHead.ParseRequest(buffer[..end], out string? error);
+        if (request is null)
+            return new(HeadReadStatus.Failed, null, 0, new(error!, 400));
+        return new(HeadReadStatus.Complete, request, end + HttpHead.Terminator.Length, null);
+    }
+
+    /// <summary>The original's checks, in its order (spec §2.2 steps 3–8); null when the request is a valid upgrade.</summary>
+    public static HandshakeError? Validate(HttpRequestHead request)
+    {
+        // RFC 6455 §4.2.1: "An HTTP/1.1 or higher GET request"; the original takes exactly 1.1.
+        if (request.Version != "HTTP/1.1")
+            return new(ProtocolErrors.BadHttpVersion, 400);
+
+        string? upgrade = request.Headers["Upgrade"];
+        if (upgrade is null || !string.Equals(upgrade, "websocket", StringComparison.OrdinalIgnoreCase))
+            return new(ProtocolErrors.BadUpgradeRequestHeaderPrefix + (upgrade ?? "nil"), 400);
+
+        // A plain substring test, as the original: "keep-alive, Upgrade" passes.
+        string? connection = request.Headers["Connection"];
+        if (connection is null || !connection.Contains("upgrade", StringComparison.OrdinalIgnoreCase))
+            return new(ProtocolErrors.BadConnectionRequestHeader, 400);
+
+        if (request.Headers["Sec-WebSocket-Key"] is null)
+            return new(ProtocolErrors.BadKeyRequestHeader, 400);
+
+        // RFC 6455 §4.2.2: a version the server does not speak gets "426 Upgrade Required" with the
+        // versions it does speak (D4).
+        if (request.Headers["Sec-WebSocket-Version"] != "13")
+            return new(ProtocolErrors.BadVersionRequestHeader, 426);
+
+        return null;
+    }
+
+    /// <summary>
+    /// Picks the subprotocol to confirm (DECISIONS D3). With <paramref name="selector"/>, it decides
+    /// from the offered list; with <paramref name="supported"/>, the first offered protocol the server
+    /// supports wins; with neither, the first offered token is echoed. Null: no Sec-WebSocket-Protocol
+    /// header in the response.
+    /// </summary>
+    public static string? SelectSubprotocol(HttpHeaders headers, IReadOnlyList<string>? supported = null, Func<IReadOnlyList<string>, string?>? selector = null)
+    {
+        List<string> offered = headers.GetListElements("Sec-WebSocket-Protocol").ToList();
+        if (offered.Count == 0)
+            return null;
+        if (selector is not null)
+        {
+            string? chosen = selector(offered);
+            // RFC 6455 §4.2.2: the server selects "one or none of the acceptable protocols".
+            return chosen is not null && offered.Contains(chosen, StringComparer.Ordinal) ? chosen : null;
+        }
+        if (supported is not null)
+            return offered.FirstOrDefault(p => supported.Contains(p, StringComparer.Ordinal));
+        return offered[0];
+    }
+
+    /// <summary>
+    /// The 101 response: status line, <c>Upgrade: websocket</c>, <c>Connection: upgrade</c>,
+    /// <c>Sec-WebSocket-Accept</c>, the subprotocol when one was selected, then the caller's extra
+    /// headers (cs.t TEST 38). No Content-Type.
+    /// </summary>
+    public static byte[] BuildResponse(string key, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
+    {
+        var response = new StringBuilder(256)
+            .Append("HTTP/1.1 101 Switching Protocols\r\n")
+            .Append("Upgrade: websocket\r\n")
+            .Append("Connection: upgrade\r\n")
+            .Append("Sec-WebSocket-Accept: ").Append(HandshakeKeys.ComputeAccept(key)).Append("\r\n");
+        if (subprotocol is not null)
+            response.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
+        foreach (var (name, value) in extraHeaders ?? [])
+        {
+            CheckHeaderField(name, value);
+            response.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+        return Encoding.UTF8.GetBytes(response.Append("\r\n").ToString());
+    }
+
+    /// <summary>
+    /// The default answer to a failed handshake (DECISIONS D4): the status of <paramref name="error"/>
+    /// with the error text as body; a 426 also says which version we speak. The connection is
+    /// closed after it.
+    /// </summary>
+    public static byte[] BuildRejection(HandshakeError error)
+    {
+        string reason = error.StatusCode switch
+        {
+            400 => "Bad Request",
+            426 => "Upgrade Required",
+            431 => "Request Header Fields Too Large",
+            _ => "Error",
+        };
+        byte[] body = Encoding.UTF8.GetBytes(error.Message);
+        var response = new StringBuilder(256)
+            .Append("HTTP/1.1 ").Append(error.StatusCode).Append(' ').Append(reason).Append("\r\n");
+        if (error.StatusCode == 426)
+            response.Append("Sec-WebSocket-Version: 13\r\n");
+        response.Append("Content-Type: text/plain; charset=utf-8\r\n")
+            .Append("Content-Length: ").Append(body.Length).Append("\r\n")
+            .Append("Connection: close\r\n\r\n");
+        return [.. Encoding.UTF8.GetBytes(response.ToString()), .. body];
+    }
+
+    /// <summary>Extra response headers come from application code: a name that is not a token or a
+    /// value with CR/LF would let it forge the response, so it is a programming error.</summary>
+    private static void CheckHeaderField(string name, string value)
+    {
+        if (!HttpHead.IsToken(name))
+            throw new ArgumentException($"response header name is not an HTTP token: \"{name}\"", nameof(name));
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            throw new ArgumentException($"response header \"{name}\" has CR or LF in its value", nameof(value));
+    }
+}
