@@ -33,8 +33,9 @@ public sealed record WebSocketUri(bool IsSecure, string Host, int Port, string P
         : IsIPv6 ? $"[{Host}]:{Port}"
         : $"{Host}:{Port}";
 
-    /// <summary>The default pool name: <c>host:port</c>, or the socket path for a Unix socket.</summary>
-    public string DefaultPoolKey => UnixSocketPath ?? $"{Host}:{Port}";
+    /// <summary>The default pool name: <c>host:port</c> (an IPv6 host in brackets, so the port
+    /// stays unambiguous), or the socket path for a Unix socket.</summary>
+    public string DefaultPoolKey => UnixSocketPath ?? DefaultHostHeader;
 
     public override string ToString() =>
         UnixSocketPath is not null ? $"{Scheme}://{Host}:{Path}" : $"{Scheme}://{DefaultHostHeader}{Path}";

@@ -77,21 +77,20 @@ public static class ClientHandshake
         ResponseReadResult Fail(string error) => new(HeadReadStatus.Failed, raw, consumed, error, null);
 
         // The original's only check: ^\s*HTTP/1\.1\s+
-        ReadOnlySpan<char> rest = raw.AsSpan().TrimStart();
-        if (!rest.StartsWith("HTTP/1.1") || rest.Length == 8 || !char.IsWhiteSpace(rest[8]))
+        string head = raw.TrimStart();
+        if (!head.StartsWith("HTTP/1.1", StringComparison.Ordinal) || head.Length == 8 || !char.IsWhiteSpace(head[8]))
             return Fail(ProtocolErrors.BadResponseStatusLinePrefix + raw);
-        rest = rest[8..].TrimStart();
-        int codeEnd = rest.IndexOfAny(' ', '\r', '\t');
-        ReadOnlySpan<char> code = codeEnd < 0 ? rest : rest[..codeEnd];
+        // RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ]
+        var (statusLine, headers) = HttpHead.ParseResponse(head);
+        ReadOnlySpan<char> code = statusLine.AsSpan(8).TrimStart();
+        code = code[..(code.IndexOf(' ') is >= 0 and var space ? space : code.Length)];
+        if (headers is null || code.Length != 3 || !char.IsAsciiDigit(code[0]) || !char.IsAsciiDigit(code[1]) || !char.IsAsciiDigit(code[2]))
+            return Fail(ProtocolErrors.BadResponseStatusLinePrefix + raw);
 
         // RFC 6455 §4.1: "If the status code received from the server is not 101, the client
         // handles the response per HTTP procedures." Upstream's later fix, same text (D2).
         if (!code.SequenceEqual("101"))
             return Fail(ProtocolErrors.UnexpectedResponseStatusPrefix + code.ToString());
-
-        var (_, headers) = HttpHead.ParseResponse(raw);
-        if (headers is null)
-            return Fail(ProtocolErrors.BadResponseStatusLinePrefix + raw);
 
         // RFC 6455 §4.1 client steps 2–6: each failure "MUST _Fail the WebSocket Connection_".
         if (!string.Equals(headers["Upgrade"], "websocket", StringComparison.OrdinalIgnoreCase))
