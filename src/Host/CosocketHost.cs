@@ -1,0 +1,34 @@
+using Akka.Configuration;
+using Akka.Hosting;
+using Cosocket.Actors;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Cosocket.Host;
+
+/// <summary>Builds the <c>cosocket</c> service: configuration from <c>akka.hocon</c>, the actor system, logging.</summary>
+public static class CosocketHost
+{
+    /// <summary>The configuration file shipped beside the executable.</summary>
+    public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
+
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? configPath = null)
+    {
+        Config config = ConfigurationFactory.ParseString(File.ReadAllText(configPath ?? DefaultConfigPath));
+        var serverOptions = ServerOptions.FromConfig(config.GetConfig("cosocket.server"));
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
+        builder.Services.AddSingleton(serverOptions);
+        builder.Services.AddAkka("cosocket", akka =>
+        {
+            akka.AddHocon(config, HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            });
+        });
+        builder.Services.AddHostedService<StartupReport>();
+        return builder;
+    }
+}

@@ -1,0 +1,70 @@
+using Akka.Configuration;
+using Cosocket.Actors;
+
+namespace Cosocket.Actors.Tests;
+
+public class ServerOptionsTests
+{
+    private static readonly string HoconPath = Path.Combine(AppContext.BaseDirectory, "akka.hocon");
+
+    [Fact]
+    public void Defaults_AreTheSeeds()
+    {
+        var options = new ServerOptions();
+        Assert.Equal(65535, options.MaxPayloadLen);
+        Assert.Equal(65535, options.EffectiveMaxRecvLen);
+        Assert.Equal(65535, options.EffectiveMaxSendLen);
+        Assert.False(options.SendMasked);
+        Assert.Null(options.Protocols);
+        Assert.Equal(16384, options.MaxHeaderLen);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.HandshakeTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout);
+    }
+
+    [Fact]
+    public void RecvAndSendLimits_DefaultToMaxPayloadLen_AndOverrideIt()
+    {
+        var options = new ServerOptions { MaxPayloadLen = 1000, MaxRecvLen = 200 };
+        Assert.Equal((200, 1000), (options.EffectiveMaxRecvLen, options.EffectiveMaxSendLen));
+    }
+
+    [Fact]
+    public void ShippedAkkaHocon_DocumentsExactlyTheDefaults()
+    {
+        var config = ConfigurationFactory.ParseString(File.ReadAllText(HoconPath));
+        Assert.Equal(new ServerOptions(), ServerOptions.FromConfig(config.GetConfig("cosocket.server")));
+    }
+
+    [Fact]
+    public void Config_OverridesEachKey()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            timeout = 1500ms
+            max-payload-len = 1048577
+            max-recv-len = 200
+            max-send-len = "300"
+            send-masked = on
+            protocols = [chat, json]
+            max-header-len = 8192
+            handshake-timeout = 2s
+            """);
+        var options = ServerOptions.FromConfig(config);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
+        Assert.Equal((1048577L, 200L, 300L), (options.MaxPayloadLen, options.EffectiveMaxRecvLen, options.EffectiveMaxSendLen));
+        Assert.True(options.SendMasked);
+        Assert.Equal(["chat", "json"], options.Protocols!);
+        Assert.Equal((8192, TimeSpan.FromSeconds(2)), (options.MaxHeaderLen, options.HandshakeTimeout));
+    }
+
+    [Theory]
+    [InlineData("max-payload-len = -1", "must not be negative")]
+    [InlineData("max-recv-len = lots", "is not a number of bytes")]
+    [InlineData("max-header-len = 0", "max_header_len must be positive")]
+    [InlineData("handshake-timeout = 0s", "handshake_timeout must be positive")]
+    public void BadConfig_FailsWithAClearMessage(string hocon, string message)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ServerOptions.FromConfig(ConfigurationFactory.ParseString(hocon)));
+        Assert.Contains(message, error.Message);
+        Assert.StartsWith("cosocket.server", error.Message);
+    }
+}
