@@ -37,6 +37,10 @@ public sealed record ServerOptions
     /// <summary>Time a client has to finish its handshake: 10 s (D4).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Once the server has closed its side (its handler returned, or a close was told), the
+    /// time the peer has to close its side before the connection is cut: 5 s.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     public long EffectiveMaxRecvLen => MaxRecvLen ?? MaxPayloadLen;
 
     public long EffectiveMaxSendLen => MaxSendLen ?? MaxPayloadLen;
@@ -52,6 +56,8 @@ public sealed record ServerOptions
             return "max_header_len must be positive";
         if (HandshakeTimeout <= TimeSpan.Zero)
             return "handshake_timeout must be positive";
+        if (CloseTimeout <= TimeSpan.Zero)
+            return "close_timeout must be positive";
         if (Protocols is not null && Protocols.Any(string.IsNullOrWhiteSpace))
             return "protocols must not contain empty names";
         return null;
@@ -73,6 +79,7 @@ public sealed record ServerOptions
             Protocols = protocols.Count == 0 ? null : protocols.ToArray(),
             MaxHeaderLen = section.GetInt("max-header-len", defaults.MaxHeaderLen),
             HandshakeTimeout = section.GetTimeSpan("handshake-timeout", defaults.HandshakeTimeout),
+            CloseTimeout = section.GetTimeSpan("close-timeout", defaults.CloseTimeout),
         };
         if (options.Validate() is { } error)
             throw new ConfigurationException($"cosocket.server: {error}");

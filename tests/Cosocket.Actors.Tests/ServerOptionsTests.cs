@@ -19,6 +19,7 @@ public class ServerOptionsTests
         Assert.Equal(16384, options.MaxHeaderLen);
         Assert.Equal(TimeSpan.FromSeconds(10), options.HandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.CloseTimeout);
     }
 
     [Fact]
@@ -47,13 +48,14 @@ public class ServerOptionsTests
             protocols = [chat, json]
             max-header-len = 8192
             handshake-timeout = 2s
+            close-timeout = 250ms
             """);
         var options = ServerOptions.FromConfig(config);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
         Assert.Equal((1048577L, 200L, 300L), (options.MaxPayloadLen, options.EffectiveMaxRecvLen, options.EffectiveMaxSendLen));
         Assert.True(options.SendMasked);
         Assert.Equal(["chat", "json"], options.Protocols!);
-        Assert.Equal((8192, TimeSpan.FromSeconds(2)), (options.MaxHeaderLen, options.HandshakeTimeout));
+        Assert.Equal((8192, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250)), (options.MaxHeaderLen, options.HandshakeTimeout, options.CloseTimeout));
     }
 
     [Theory]

@@ -66,28 +66,28 @@ public sealed class FrameDecoder
         return DecodePayload(input, ref consumed);
     }
 
+    /// <summary>The part of the current frame the decoder is waiting for.</summary>
+    public ReadPhase Phase
+    {
+        get
+        {
+            if (_inPayload)
+                return ReadPhase.Payload;
+            if (_headerFilled < 2)
+                return ReadPhase.FirstTwoBytes;
+            int lengthField = _header[1] & 0x7F;
+            if (_headerFilled >= 2 + ExtendedLengthSize(lengthField))
+                return ReadPhase.Payload; // the masking key is read with the payload
+            return lengthField == 126 ? ReadPhase.TwoByteLength : ReadPhase.EightByteLength;
+        }
+    }
+
     /// <summary>
     /// The seed's error for a read that failed (a timeout, EOF or reset) with the socket's
     /// <paramref name="socketError"/>, worded after the part of the frame that was being read.
     /// The decoder's state is untouched: after a timeout the same frame resumes.
     /// </summary>
-    public string DescribeReadFailure(string? socketError)
-    {
-        string prefix;
-        if (_inPayload)
-            prefix = ProtocolErrors.PayloadReadPrefix;
-        else if (_headerFilled < 2)
-            prefix = ProtocolErrors.FirstTwoBytesPrefix;
-        else
-        {
-            int lengthField = _header[1] & 0x7F;
-            int extended = ExtendedLengthSize(lengthField);
-            prefix = _headerFilled < 2 + extended
-                ? (lengthField == 126 ? ProtocolErrors.TwoByteLengthPrefix : ProtocolErrors.EightByteLengthPrefix)
-                : ProtocolErrors.PayloadReadPrefix; // the masking key is read with the payload
-        }
-        return prefix + (socketError ?? "unknown");
-    }
+    public string DescribeReadFailure(string? socketError) => Phase.Describe(socketError);
 
     private DecodeResult DecodeHeader(ReadOnlySpan<byte> input, ref int consumed)
     {

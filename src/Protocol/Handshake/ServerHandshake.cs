@@ -120,8 +120,12 @@ public static class ServerHandshake
         string reason = error.StatusCode switch
         {
             400 => "Bad Request",
+            403 => "Forbidden",
+            404 => "Not Found",
             426 => "Upgrade Required",
             431 => "Request Header Fields Too Large",
+            500 => "Internal Server Error",
+            503 => "Service Unavailable",
             _ => "Error",
         };
         byte[] body = Encoding.UTF8.GetBytes(error.Message);

@@ -1,0 +1,219 @@
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Cosocket.Actors.Transport;
+using Cosocket.Protocol.Framing;
+
+namespace Cosocket.Actors.Pipeline;
+
+/// <summary>
+/// The framing stage's materialized side, shared with the code outside the stream. The receive limit
+/// is set by the handshake (the options given to <c>new</c>) before the first frame byte arrives; the
+/// read phase lets a receive that times out be worded after the part of the frame being read (§1.5).
+/// </summary>
+public sealed class FramingControl
+{
+    private long _maxPayloadLength = FrameDecoderOptions.DefaultMaxPayloadLength;
+    private int _phase;
+
+    /// <summary>The receive limit (<c>max_recv_len</c>); set before the upgrade is written.</summary>
+    public long MaxPayloadLength
+    {
+        get => Volatile.Read(ref _maxPayloadLength);
+        set => Volatile.Write(ref _maxPayloadLength, value);
+    }
+
+    public ReadPhase Phase => (ReadPhase)Volatile.Read(ref _phase);
+
+    internal void SetPhase(ReadPhase phase) => Volatile.Write(ref _phase, (int)phase);
+}
+
+/// <summary>
+/// The framing stage: bytes from the network become <see cref="DecodeResult"/>s (frames, then at most
+/// one error, which ends the inbound side), and outgoing frames become bytes. Outgoing frames that
+/// queue up while a write is in progress are coalesced into one write.
+/// </summary>
+/// <remarks>
+/// Top: application → network. Bottom: network → application. The end of the input or a transport
+/// failure arrives as a final error worded as the seed's <c>recv_frame</c> words it
+/// (<c>failed to receive the first 2 bytes: closed</c>).
+/// </remarks>
+public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<OutgoingFrame, ByteString, ByteString, DecodeResult>, FramingControl>
+{
+    /// <summary>Outgoing bytes buffered before the stage stops taking frames from the application.</summary>
+    public const int MaxPendingBytes = 256 * 1024;
+
+    private readonly bool _forceMasking;
+
+    /// <param name="forceMasking">Servers require masked frames (RFC 6455 §5.1); clients accept both.</param>
+    public FramingStage(bool forceMasking)
+    {
+        _forceMasking = forceMasking;
+        Shape = new BidiShape<OutgoingFrame, ByteString, ByteString, DecodeResult>(FramesIn, BytesOut, BytesIn, ResultsOut);
+    }
+
+    public Inlet<OutgoingFrame> FramesIn { get; } = new("framing.frames.in");
+    public Outlet<ByteString> BytesOut { get; } = new("framing.bytes.out");
+    public Inlet<ByteString> BytesIn { get; } = new("framing.bytes.in");
+    public Outlet<DecodeResult> ResultsOut { get; } = new("framing.results.out");
+    public override BidiShape<OutgoingFrame, ByteString, ByteString, DecodeResult> Shape { get; }
+
+    public override ILogicAndMaterializedValue<FramingControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var control = new FramingControl();
+        return new LogicAndMaterializedValue<FramingControl>(new Logic(this, control), control);
+    }
+
+    private sealed class Logic : GraphStageLogic
+    {
+        private readonly FramingStage _stage;
+        private readonly FramingControl _control;
+        private FrameDecoder? _decoder;
+        private readonly Queue<DecodeResult> _results = new();
+        private bool _inputEnded;
+
+        private readonly List<OutgoingFrame> _pending = [];
+        private int _pendingBytes;
+        private readonly List<OutgoingFrame> _inFlight = [];
+
+        public Logic(FramingStage stage, FramingControl control) : base(stage.Shape)
+        {
+            _stage = stage;
+            _control = control;
+
+            SetHandler(stage.BytesIn, onPush: OnBytes, onUpstreamFinish: () => EndInput(null), onUpstreamFailure: EndInput);
+            SetHandler(stage.ResultsOut, onPull: DeliverResult, onDownstreamFinish: cause => Cancel(stage.BytesIn, cause));
+            SetHandler(stage.FramesIn, onPush: OnFrame, onUpstreamFinish: FlushOrComplete);
+            SetHandler(stage.BytesOut, onPull: OnWriteDemand, onDownstreamFinish: cause =>
+            {
+                FailAll(_inFlight, cause);
+                FailAll(_pending, cause);
+                Cancel(stage.FramesIn, cause);
+            });
+        }
+
+        public override void PreStart() => Pull(_stage.FramesIn);
+
+        public override void PostStop()
+        {
+            var closed = new TransportClosedException();
+            FailAll(_inFlight, closed);
+            FailAll(_pending, closed);
+        }
+
+        // Inbound.
+
+        /// <summary>Made on the first bytes after the handshake, when the receive limit is known.</summary>
+        private FrameDecoder Decoder => _decoder ??= new FrameDecoder(new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking));
+
+        private void OnBytes()
+        {
+            ByteString chunk = Grab(_stage.BytesIn);
+            ReadOnlySpan<byte> input = chunk.ToReadOnlySpan();
+            FrameDecoder decoder = Decoder;
+            while (true)
+            {
+                var result = decoder.Decode(input, out int consumed);
+                input = input[consumed..];
+                if (result.Status == DecodeStatus.NeedMoreData)
+                    break;
+                _results.Enqueue(result);
+                if (result.Status == DecodeStatus.Error)
+                {
+                    _inputEnded = true;
+                    Cancel(_stage.BytesIn);
+                    break;
+                }
+                if (input.IsEmpty)
+                    break;
+            }
+            _control.SetPhase(decoder.Phase);
+            DeliverResult();
+        }
+
+        private void EndInput(Exception? error)
+        {
+            if (_inputEnded)
+                return;
+            _inputEnded = true;
+            _results.Enqueue(DecodeResult.Failed(Decoder.DescribeReadFailure(SocketErrors.Describe(error))));
+            DeliverResult();
+        }
+
+        private void DeliverResult()
+        {
+            if (!IsAvailable(_stage.ResultsOut))
+                return;
+            if (_results.TryDequeue(out var result))
+            {
+                Push(_stage.ResultsOut, result);
+                if (_inputEnded && _results.Count == 0)
+                    Complete(_stage.ResultsOut);
+            }
+            else if (!_inputEnded && !HasBeenPulled(_stage.BytesIn))
+                Pull(_stage.BytesIn);
+        }
+
+        // Outbound.
+
+        private void OnFrame()
+        {
+            var frame = Grab(_stage.FramesIn);
+            _pending.Add(frame);
+            _pendingBytes += frame.Bytes.Count;
+            if (IsAvailable(_stage.BytesOut))
+                Flush();
+            if (_pendingBytes < MaxPendingBytes && !HasBeenPulled(_stage.FramesIn) && !IsClosed(_stage.FramesIn))
+                Pull(_stage.FramesIn);
+        }
+
+        /// <summary>The transport pulls only once its previous write completed: whatever was in flight is written.</summary>
+        private void OnWriteDemand()
+        {
+            foreach (var frame in _inFlight)
+                frame.Written?.TrySetResult(frame.Bytes.Count);
+            _inFlight.Clear();
+            if (_pending.Count > 0)
+                Flush();
+            else if (IsClosed(_stage.FramesIn))
+                Complete(_stage.BytesOut);
+        }
+
+        private void Flush()
+        {
+            ByteString bytes = _pending.Count == 1 ? _pending[0].Bytes : Coalesce(_pending);
+            _inFlight.AddRange(_pending);
+            _pending.Clear();
+            _pendingBytes = 0;
+            Push(_stage.BytesOut, bytes);
+            if (!HasBeenPulled(_stage.FramesIn) && !IsClosed(_stage.FramesIn))
+                Pull(_stage.FramesIn);
+        }
+
+        private static ByteString Coalesce(List<OutgoingFrame> frames)
+        {
+            var buffer = new byte[frames.Sum(f => f.Bytes.Count)];
+            int offset = 0;
+            foreach (var frame in frames)
+            {
+                frame.Bytes.CopyTo(buffer, offset, frame.Bytes.Count);
+                offset += frame.Bytes.Count;
+            }
+            return ByteString.FromBytes(buffer);
+        }
+
+        private void FlushOrComplete()
+        {
+            if (_pending.Count == 0 && IsAvailable(_stage.BytesOut))
+                Complete(_stage.BytesOut);
+            // Otherwise OnWriteDemand completes once the rest is written.
+        }
+
+        private static void FailAll(List<OutgoingFrame> frames, Exception? cause)
+        {
+            foreach (var frame in frames)
+                frame.Written?.TrySetException(cause ?? new TransportClosedException());
+            frames.Clear();
+        }
+    }
+}

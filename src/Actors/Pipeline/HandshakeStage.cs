@@ -1,0 +1,182 @@
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Cosocket.Protocol.Handshake;
+
+namespace Cosocket.Actors.Pipeline;
+
+/// <summary>What the handshake stage read: a request head, or why there is none.</summary>
+public sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError? Error);
+
+/// <summary>
+/// The materialized side of <see cref="HandshakeStage"/>: the request when its head has arrived, and
+/// the decision the connection sends back. Thread-safe; a second decision is ignored.
+/// </summary>
+public sealed class HandshakeControl
+{
+    private readonly TaskCompletionSource<HandshakeArrival> _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Action<HandshakeDecision>> _decide = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _decided;
+
+    public Task<HandshakeArrival> Arrival => _arrival.Task;
+
+    /// <summary>Upgrade: write <paramref name="response"/> (the 101), then frames flow both ways.</summary>
+    public Task AcceptAsync(byte[] response) => DecideAsync(new HandshakeDecision(response, Upgrade: true));
+
+    /// <summary>Refuse: write <paramref name="response"/>, then close the connection.</summary>
+    public Task RejectAsync(byte[] response) => DecideAsync(new HandshakeDecision(response, Upgrade: false));
+
+    public bool IsDecided => Volatile.Read(ref _decided) != 0;
+
+    private async Task DecideAsync(HandshakeDecision decision)
+    {
+        if (Interlocked.Exchange(ref _decided, 1) != 0)
+            throw new InvalidOperationException("the handshake was already answered");
+        (await _decide.Task.ConfigureAwait(false))(decision);
+    }
+
+    internal void Arrived(HandshakeArrival arrival) => _arrival.TrySetResult(arrival);
+
+    internal void Started(Action<HandshakeDecision> decide) => _decide.TrySetResult(decide);
+}
+
+public sealed record HandshakeDecision(byte[] Response, bool Upgrade);
+
+/// <summary>
+/// Reads the HTTP request head from the network side, leaves the decision to the connection, writes
+/// the response it decides on, and then passes bytes through both ways. Bytes the client pipelined
+/// after its head (sanity.t sends the first frame in the same write) go on to the framing stage.
+/// </summary>
+/// <remarks>Top: application → network. Bottom: network → application.</remarks>
+public sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape<ByteString, ByteString, ByteString, ByteString>, HandshakeControl>
+{
+    private readonly int _maxHeaderLength;
+
+    public HandshakeStage(int maxHeaderLength)
+    {
+        _maxHeaderLength = maxHeaderLength;
+        Shape = new BidiShape<ByteString, ByteString, ByteString, ByteString>(AppIn, NetOut, NetIn, AppOut);
+    }
+
+    public Inlet<ByteString> AppIn { get; } = new("handshake.app.in");
+    public Outlet<ByteString> NetOut { get; } = new("handshake.net.out");
+    public Inlet<ByteString> NetIn { get; } = new("handshake.net.in");
+    public Outlet<ByteString> AppOut { get; } = new("handshake.app.out");
+    public override BidiShape<ByteString, ByteString, ByteString, ByteString> Shape { get; }
+
+    public override ILogicAndMaterializedValue<HandshakeControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var control = new HandshakeControl();
+        return new LogicAndMaterializedValue<HandshakeControl>(new Logic(this, control), control);
+    }
+
+    private sealed class Logic : GraphStageLogic
+    {
+        private readonly HandshakeStage _stage;
+        private readonly HandshakeControl _control;
+        private ByteString _head = ByteString.Empty;
+        private ByteString _pipelined = ByteString.Empty;
+        private bool _headRead;
+        private HandshakeDecision? _decision;
+        private bool _responseWritten;
+        private Exception? _netError;
+
+        public Logic(HandshakeStage stage, HandshakeControl control) : base(stage.Shape)
+        {
+            _stage = stage;
+            _control = control;
+
+            SetHandler(stage.NetIn, onPush: OnHeadBytes, onUpstreamFinish: () => NoHead(null), onUpstreamFailure: NoHead);
+            SetHandler(stage.NetOut, onPull: WriteResponseIfDecided, onDownstreamFinish: _ => CompleteStage());
+            // Nothing flows from the application until the upgrade is written.
+            SetHandler(stage.AppIn, onPush: () => { }, onUpstreamFinish: () => { });
+            SetHandler(stage.AppOut, onPull: () => { }, onDownstreamFinish: _ => { });
+        }
+
+        public override void PreStart()
+        {
+            _control.Started(GetAsyncCallback<HandshakeDecision>(OnDecision));
+            Pull(_stage.NetIn);
+        }
+
+        public override void PostStop() =>
+            _control.Arrived(new HandshakeArrival(null, new HandshakeError(Transport.SocketErrors.Closed, 400)));
+
+        private void OnHeadBytes()
+        {
+            _head = _head.Concat(Grab(_stage.NetIn));
+            var result = ServerHandshake.TryReadRequest(_head.ToReadOnlySpan(), _stage._maxHeaderLength);
+            switch (result.Status)
+            {
+                case HeadReadStatus.Incomplete:
+                    Pull(_stage.NetIn);
+                    return;
+                case HeadReadStatus.Failed:
+                    _headRead = true;
+                    _control.Arrived(new HandshakeArrival(null, result.Error));
+                    return;
+                default:
+                    _headRead = true;
+                    _pipelined = _head.Slice(result.Consumed);
+                    _head = ByteString.Empty;
+                    _control.Arrived(new HandshakeArrival(result.Request, null));
+                    return;
+            }
+        }
+
+        private void NoHead(Exception? error)
+        {
+            if (_headRead)
+                return;
+            string reason = Transport.SocketErrors.Describe(error);
+            _control.Arrived(new HandshakeArrival(null, new HandshakeError(reason, 400)));
+            CompleteStage();
+        }
+
+        private void OnDecision(HandshakeDecision decision)
+        {
+            _decision = decision;
+            WriteResponseIfDecided();
+        }
+
+        private void WriteResponseIfDecided()
+        {
+            if (_decision is null || _responseWritten || !IsAvailable(_stage.NetOut))
+                return;
+            _responseWritten = true;
+            Push(_stage.NetOut, ByteString.FromBytes(_decision.Response));
+            if (_decision.Upgrade)
+                PassThrough();
+            else
+                CompleteStage(); // the rejection is delivered, then the connection closes
+        }
+
+        private void PassThrough()
+        {
+            var stage = _stage;
+            SetHandler(stage.AppIn, onPush: () => Push(stage.NetOut, Grab(stage.AppIn)), onUpstreamFinish: () => Complete(stage.NetOut));
+            SetHandler(stage.NetOut, onPull: () => Pull(stage.AppIn), onDownstreamFinish: cause => Cancel(stage.AppIn, cause));
+            // An end of input behind pipelined bytes waits until they are delivered (AppOut's pull).
+            SetHandler(stage.NetIn, onPush: () => Push(stage.AppOut, Grab(stage.NetIn)),
+                onUpstreamFinish: () => { if (_pipelined.IsEmpty) Complete(stage.AppOut); },
+                onUpstreamFailure: error => { if (_pipelined.IsEmpty) Fail(stage.AppOut, error); else _netError = error; });
+            SetHandler(stage.AppOut, onPull: () =>
+            {
+                if (!_pipelined.IsEmpty)
+                {
+                    Push(stage.AppOut, _pipelined);
+                    _pipelined = ByteString.Empty;
+                }
+                else if (_netError is not null)
+                    Fail(stage.AppOut, _netError);
+                else if (IsClosed(stage.NetIn))
+                    Complete(stage.AppOut);
+                else
+                    Pull(stage.NetIn);
+            }, onDownstreamFinish: cause => Cancel(stage.NetIn, cause));
+            // The response push used this pull; the next one comes from NetOut's handler.
+            if (IsAvailable(stage.AppOut))
+                GetHandler(stage.AppOut).OnPull();
+        }
+    }
+}

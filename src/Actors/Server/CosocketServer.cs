@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+
+namespace Cosocket.Actors.Server;
+
+/// <summary>A listening WebSocket endpoint: where it listens, its listener and registry actors.</summary>
+public sealed record ServerBinding(IPEndPoint EndPoint, IActorRef Listener, IActorRef Registry)
+{
+    /// <summary>Stops accepting and closes every connection of this listener at once.</summary>
+    public Task StopAsync() => Listener.GracefulStop(TimeSpan.FromSeconds(10));
+}
+
+/// <summary>Starting WebSocket servers in an actor system.</summary>
+public static class CosocketServer
+{
+    /// <summary>
+    /// Listens on <paramref name="endPoint"/> (port 0: an ephemeral port, see <see cref="ServerBinding.EndPoint"/>)
+    /// and serves <paramref name="routes"/>. A port already in use fails here, with the socket's error.
+    /// </summary>
+    public static ServerBinding Bind(ActorSystem system, IPEndPoint endPoint, WebSocketRoutes routes, ServerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        options ??= new ServerOptions();
+        if (options.Validate() is { } invalid)
+            throw new ArgumentException(invalid, nameof(options));
+
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(endPoint);
+            socket.Listen(1024);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        var bound = (IPEndPoint)socket.LocalEndPoint!;
+        var registry = system.ActorOf(ConnectionRegistry.Props(), $"connections-{bound.Port}");
+        var listener = system.ActorOf(WebSocketListener.Props(socket, routes, options, registry), $"listener-{bound.Port}");
+        return new ServerBinding(bound, listener, registry);
+    }
+}

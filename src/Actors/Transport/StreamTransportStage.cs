@@ -1,0 +1,209 @@
+using System.Buffers;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+
+namespace Cosocket.Actors.Transport;
+
+/// <summary>
+/// The connection's I/O as a <c>Flow&lt;ByteString, ByteString&gt;</c> over a <see cref="Stream"/>
+/// (a <see cref="System.Net.Sockets.NetworkStream"/>, or an <see cref="System.Net.Security.SslStream"/>
+/// over one), so the rest of the graph does not care whether it is TCP, a Unix socket or TLS.
+/// </summary>
+/// <remarks>
+/// Why not Akka.NET's own Streams TCP: it writes one element per ack, holds a read buffer of
+/// <c>maximum-frame-size</c> for each connection's whole life, and has no TLS stage. Here a read is
+/// started only on demand, and begins with a zero-byte read, so an idle connection holds no buffer;
+/// a write is awaited before the next element is pulled, so the stage upstream (the framing stage)
+/// knows that everything it pushed before a pull has been handed to the socket. Reads and writes run
+/// at the same time; completing the inlet flushes and shuts the sending side down.
+/// </remarks>
+public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>, TransportHandle>
+{
+    /// <summary>The largest read; a read returns whatever has arrived, up to this.</summary>
+    public const int ReadBufferSize = 64 * 1024;
+
+    private readonly Stream _stream;
+    private readonly Action _shutdownSend;
+
+    /// <param name="shutdownSend">Half-closes the connection once everything is written (for a socket,
+    /// <c>Shutdown(SocketShutdown.Send)</c>).</param>
+    public StreamTransportStage(Stream stream, Action shutdownSend)
+    {
+        _stream = stream;
+        _shutdownSend = shutdownSend;
+        Shape = new FlowShape<ByteString, ByteString>(In, Out);
+    }
+
+    public Inlet<ByteString> In { get; } = new("transport.in");
+    public Outlet<ByteString> Out { get; } = new("transport.out");
+    public override FlowShape<ByteString, ByteString> Shape { get; }
+
+    protected override Attributes InitialAttributes => Attributes.CreateName("stream-transport");
+
+    public override ILogicAndMaterializedValue<TransportHandle> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var handle = new TransportHandle();
+        return new LogicAndMaterializedValue<TransportHandle>(new Logic(this, handle), handle);
+    }
+
+    private sealed class Logic : GraphStageLogic
+    {
+        private readonly StreamTransportStage _stage;
+        private readonly TransportHandle _handle;
+        private Action<(byte[]? Data, Exception? Error)> _onRead = null!;
+        private Action<Exception?> _onWritten = null!;
+        private bool _reading;
+        private bool _writing;
+        private bool _inletFinished;
+
+        public Logic(StreamTransportStage stage, TransportHandle handle) : base(stage.Shape)
+        {
+            _stage = stage;
+            _handle = handle;
+            SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: FailStage);
+            SetHandler(stage.Out, onPull: StartRead, onDownstreamFinish: _ =>
+            {
+                // The reader is gone; keep writing what the writer still has.
+                if (_inletFinished && !_writing)
+                    CompleteStage();
+            });
+        }
+
+        public override void PreStart()
+        {
+            _onRead = GetAsyncCallback<(byte[]? Data, Exception? Error)>(OnRead);
+            _onWritten = GetAsyncCallback<Exception?>(OnWritten);
+            _handle.Started(GetAsyncCallback<string>(reason => FailStage(new TransportClosedException(reason))));
+            Pull(_stage.In);
+        }
+
+        public override void PostStop()
+        {
+            _stage._stream.Dispose();
+            _handle.Stopped();
+        }
+
+        private void StartRead()
+        {
+            if (_reading)
+                return;
+            _reading = true;
+            _ = ReadAsync();
+        }
+
+        private async Task ReadAsync()
+        {
+            byte[]? rented = null;
+            try
+            {
+                // Wait for data without holding a buffer: idle connections cost no read memory.
+                await _stage._stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                rented = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+                int read = await _stage._stream.ReadAsync(rented.AsMemory()).ConfigureAwait(false);
+                _onRead((read == 0 ? null : rented.AsSpan(0, read).ToArray(), null));
+            }
+            catch (Exception error)
+            {
+                _onRead((null, error));
+            }
+            finally
+            {
+                if (rented is not null)
+                    ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
+        private void OnRead((byte[]? Data, Exception? Error) result)
+        {
+            _reading = false;
+            if (IsClosed(_stage.Out))
+                return;
+            if (result.Error is not null)
+                Fail(_stage.Out, result.Error);
+            else if (result.Data is null)
+                Complete(_stage.Out); // EOF: the peer will send nothing more; we may still write.
+            else
+                Push(_stage.Out, ByteString.FromBytes(result.Data));
+            if (_inletFinished && !_writing && IsClosed(_stage.Out))
+                CompleteStage();
+        }
+
+        private void OnPush()
+        {
+            ByteString bytes = Grab(_stage.In);
+            _writing = true;
+            _ = WriteAsync(bytes);
+        }
+
+        private async Task WriteAsync(ByteString bytes)
+        {
+            try
+            {
+                await bytes.WriteToAsync(_stage._stream).ConfigureAwait(false);
+                await _stage._stream.FlushAsync().ConfigureAwait(false);
+                _onWritten(null);
+            }
+            catch (Exception error)
+            {
+                _onWritten(error);
+            }
+        }
+
+        private void OnWritten(Exception? error)
+        {
+            _writing = false;
+            if (error is not null)
+            {
+                FailStage(error);
+                return;
+            }
+            if (_inletFinished)
+                FinishWriting();
+            else
+                Pull(_stage.In);
+        }
+
+        private void OnUpstreamFinish()
+        {
+            _inletFinished = true;
+            if (!_writing)
+                FinishWriting();
+        }
+
+        private void FinishWriting()
+        {
+            try
+            {
+                _stage._shutdownSend();
+            }
+            catch (Exception)
+            {
+                // Already reset by the peer: nothing more to send either way.
+            }
+            if (IsClosed(_stage.Out))
+                CompleteStage();
+        }
+    }
+}
+
+/// <summary>The materialized side of <see cref="StreamTransportStage"/>: when the connection is gone, and a way to cut it.</summary>
+public sealed class TransportHandle
+{
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<Action<string>> _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the stream is disposed, however the connection ended.</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>Closes the connection now, without flushing; pending operations fail with <paramref name="reason"/>.</summary>
+    public void Abort(string reason = SocketErrors.Closed)
+    {
+        if (!_closed.Task.IsCompleted)
+            _ = _abort.Task.ContinueWith(t => t.Result(reason), TaskContinuationOptions.OnlyOnRanToCompletion);
+    }
+
+    internal void Started(Action<string> abort) => _abort.TrySetResult(abort);
+
+    internal void Stopped() => _closed.TrySetResult();
+}
