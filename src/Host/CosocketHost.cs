@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Akka.Hosting;
-using Cosocket.Actors;
+using Cosocket.Actors.Server;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -17,8 +18,10 @@ public static class CosocketHost
         Config config = ConfigurationFactory.ParseString(File.ReadAllText(configPath ?? DefaultConfigPath));
         var serverOptions = ServerOptions.FromConfig(config.GetConfig("cosocket.server"));
 
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(args);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--listen"] = "Cosocket:Listen" });
         builder.Services.AddSingleton(serverOptions);
+        builder.Services.AddSingleton(HostSettings.From(config, builder.Configuration));
         builder.Services.AddAkka("cosocket", akka =>
         {
             akka.AddHocon(config, HoconAddMode.Prepend);
@@ -28,7 +31,8 @@ public static class CosocketHost
                 loggers.AddLoggerFactory();
             });
         });
-        builder.Services.AddHostedService<StartupReport>();
+        builder.Services.AddSingleton<WebSocketService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebSocketService>());
         return builder;
     }
 }

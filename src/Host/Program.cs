@@ -1,11 +1,12 @@
 using Cosocket.Host;
 using Microsoft.Extensions.Hosting;
 
-// cosocket [serve]: runs the service until SIGTERM or Ctrl-C.
-if (args.Length > 1 || (args.Length == 1 && args[0] != "serve"))
+// cosocket [serve] [--listen HOST:PORT]: runs the service until SIGTERM or Ctrl-C.
+string[] options = args.Length > 0 && args[0] == "serve" ? args[1..] : args;
+if (options.Length % 2 != 0 || options.Where((_, i) => i % 2 == 0).Any(name => name != "--listen"))
 {
-    Console.Error.WriteLine("usage: cosocket [serve]");
+    Console.Error.WriteLine("usage: cosocket [serve] [--listen HOST:PORT]");
     return 2;
 }
-await CosocketHost.CreateBuilder([]).Build().RunAsync();
+await CosocketHost.CreateBuilder(options).Build().RunAsync();
 return 0;

@@ -1,5 +1,5 @@
 using Akka.Configuration;
-using Cosocket.Actors;
+using Cosocket.Actors.Server;
 
 namespace Cosocket.Actors.Tests;
 

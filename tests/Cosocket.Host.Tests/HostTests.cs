@@ -1,7 +1,8 @@
 using Akka.Actor;
-using Cosocket.Actors;
+using Cosocket.Actors.Server;
 using Cosocket.Host;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
 namespace Cosocket.Host.Tests;
@@ -11,7 +12,7 @@ public class HostTests
     [Fact]
     public async Task Host_StartsItsActorSystemWithTheShippedConfig_AndStopsCleanly()
     {
-        using var host = CosocketHost.CreateBuilder([]).Build();
+        using var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0"]).Build();
         await host.StartAsync();
 
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -37,5 +38,44 @@ public class HostTests
         {
             File.Delete(path);
         }
+    }
+}
+
+public class HostSettingsTests
+{
+    private static readonly Akka.Configuration.Config Shipped =
+        Akka.Configuration.ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "akka.hocon")));
+
+    private static Microsoft.Extensions.Configuration.IConfiguration Overrides(params (string Key, string Value)[] pairs) =>
+        new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))
+            .Build();
+
+    [Fact]
+    public void ByDefault_ListensOn127_0_0_1Port8080()
+    {
+        var settings = HostSettings.From(Shipped, Overrides());
+        Assert.Equal("127.0.0.1:8080", settings.Listen.ToString());
+        Assert.Equal(16777216, settings.EchoMaxPayloadLen);
+        Assert.Equal(TimeSpan.FromSeconds(10), settings.DrainTimeout);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:9001", "127.0.0.1:9001")]
+    [InlineData("localhost:9002", "127.0.0.1:9002")]
+    [InlineData("[::1]:9003", "[::1]:9003")]
+    public void ListenOverride_WinsOverTheFile(string value, string expected)
+    {
+        Assert.Equal(expected, HostSettings.From(Shipped, Overrides(("Cosocket:Listen", value))).Listen.ToString());
+    }
+
+    [Theory]
+    [InlineData("nowhere")]
+    [InlineData("example.com:80")]
+    [InlineData("127.0.0.1")]
+    public void BadListen_FailsWithAClearMessage(string value)
+    {
+        var error = Assert.Throws<Akka.Configuration.ConfigurationException>(() => HostSettings.From(Shipped, Overrides(("Cosocket:Listen", value))));
+        Assert.Contains($"cosocket.listen: \"{value}\"", error.Message);
     }
 }

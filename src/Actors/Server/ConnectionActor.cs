@@ -140,6 +140,9 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
         if (_upgradedWith is null || _closing)
         {
             ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed));
+            // A connection that is not a WebSocket yet has no close handshake: it is cut.
+            if (_upgradedWith is null)
+                _core.Transport.Abort();
             return;
         }
         var (payload, err) = ClosePayload.Build(close.Code, Encoding.UTF8.GetBytes(close.Reason ?? ""));

@@ -7,8 +7,16 @@ namespace Cosocket.Actors.Server;
 /// <summary>A listening WebSocket endpoint: where it listens, its listener and registry actors.</summary>
 public sealed record ServerBinding(IPEndPoint EndPoint, IActorRef Listener, IActorRef Registry)
 {
-    /// <summary>Stops accepting and closes every connection of this listener at once.</summary>
-    public Task StopAsync() => Listener.GracefulStop(TimeSpan.FromSeconds(10));
+    /// <summary>
+    /// Graceful shutdown: stops accepting, sends close 1001 to every connection, and waits up to
+    /// <paramref name="timeout"/> for them to end; what is still open then is cut.
+    /// </summary>
+    /// <returns>How many connections had to be cut.</returns>
+    public async Task<int> DrainAsync(TimeSpan timeout)
+    {
+        var drained = await Listener.Ask<WebSocketListener.Drained>(new WebSocketListener.Drain(timeout), timeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        return drained.Remaining;
+    }
 }
 
 /// <summary>Starting WebSocket servers in an actor system.</summary>

@@ -9,10 +9,19 @@ namespace Cosocket.Actors.Server;
 /// Accepts TCP connections on one endpoint and gives each its own <see cref="ConnectionActor"/> child.
 /// A failed connection actor is stopped, never restarted: its socket is gone with it.
 /// </summary>
-public sealed class WebSocketListener : ReceiveActor
+public sealed class WebSocketListener : ReceiveActor, IWithTimers
 {
     public sealed record GetBoundEndPoint;
     public sealed record Bound(IPEndPoint EndPoint);
+
+    /// <summary>Stop accepting, tell every connection to close with 1001 (going away), and answer
+    /// <see cref="Drained"/> once they have all ended or <paramref name="Timeout"/> has passed.</summary>
+    public sealed record Drain(TimeSpan Timeout);
+
+    /// <param name="Remaining">Connections still open when the time ran out; they are cut as the listener stops.</param>
+    public sealed record Drained(int Remaining);
+
+    private sealed record DrainTimedOut;
     private sealed record Accepted(Socket Socket);
     private sealed record AcceptFailed(Exception Error);
 
@@ -21,6 +30,8 @@ public sealed class WebSocketListener : ReceiveActor
     private readonly ServerOptions _options;
     private readonly IActorRef _registry;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly HashSet<IActorRef> _draining = [];
+    private IActorRef? _drainRequester;
 
     /// <param name="listener">A bound, listening socket; the listener owns it from now on.</param>
     public WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry)
@@ -33,13 +44,25 @@ public sealed class WebSocketListener : ReceiveActor
         Receive<GetBoundEndPoint>(_ => Sender.Tell(new Bound((IPEndPoint)_listener.LocalEndPoint!)));
         Receive<Accepted>(m =>
         {
+            if (_drainRequester is not null)
+            {
+                m.Socket.Dispose();
+                return;
+            }
             string id = Guid.NewGuid().ToString("N");
             Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry), "connection-" + id);
             AcceptNext();
         });
+        Receive<Drain>(OnDrain);
+        Receive<Terminated>(m =>
+        {
+            if (_draining.Remove(m.ActorRef) && _draining.Count == 0)
+                FinishDrain();
+        });
+        Receive<DrainTimedOut>(_ => FinishDrain());
         Receive<AcceptFailed>(m =>
         {
-            if (m.Error is ObjectDisposedException)
+            if (m.Error is ObjectDisposedException || _drainRequester is not null)
                 return;
             _log.Warning("accept failed: {0}", m.Error.Message);
             AcceptNext();
@@ -51,7 +74,31 @@ public sealed class WebSocketListener : ReceiveActor
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void PreStart() => AcceptNext();
+
+    private void OnDrain(Drain drain)
+    {
+        _drainRequester = Sender;
+        _listener.Dispose();
+        foreach (var connection in Context.GetChildren())
+        {
+            _draining.Add(connection);
+            Context.Watch(connection);
+            connection.Tell(new CloseConnection(Protocol.CloseStatus.GoingAway, "server shutting down"), ActorRefs.NoSender);
+        }
+        if (_draining.Count == 0)
+            FinishDrain();
+        else
+            Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
+    }
+
+    private void FinishDrain()
+    {
+        _drainRequester?.Tell(new Drained(_draining.Count));
+        Context.Stop(Self);
+    }
 
     protected override void PostStop() => _listener.Dispose();
 

@@ -1,6 +1,6 @@
 using Akka.Configuration;
 
-namespace Cosocket.Actors;
+namespace Cosocket.Actors.Server;
 
 /// <summary>
 /// The options of the seed's <c>server:new(opts)</c> (spec §2.2 step 14) and Cosocket's handshake

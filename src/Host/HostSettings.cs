@@ -1,0 +1,37 @@
+using System.Net;
+using Akka.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace Cosocket.Host;
+
+/// <summary>The service's own settings: where it listens and how its endpoints are sized.</summary>
+/// <param name="Listen">The WebSocket listener's endpoint.</param>
+/// <param name="EchoMaxPayloadLen">The largest frame, and reassembled message, <c>/echo</c> takes.</param>
+/// <param name="DrainTimeout">On shutdown, how long connections have to answer close 1001.</param>
+public sealed record HostSettings(IPEndPoint Listen, long EchoMaxPayloadLen, TimeSpan DrainTimeout)
+{
+    /// <summary>
+    /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-payload-len</c> and <c>cosocket.drain-timeout</c>
+    /// from HOCON; <c>Cosocket:Listen</c> in <paramref name="overrides"/> (the environment variable
+    /// <c>COSOCKET__LISTEN</c> or <c>--listen</c> on the command line) wins over the file.
+    /// </summary>
+    public static HostSettings From(Config config, IConfiguration overrides)
+    {
+        string listen = overrides["Cosocket:Listen"] ?? config.GetString("cosocket.listen");
+        if (!TryParseEndPoint(listen, out var endPoint))
+            throw new ConfigurationException($"cosocket.listen: \"{listen}\" is not HOST:PORT with an IP address or localhost");
+        return new HostSettings(endPoint,
+            config.GetLong("cosocket.echo.max-payload-len"),
+            config.GetTimeSpan("cosocket.drain-timeout"));
+    }
+
+    private static bool TryParseEndPoint(string? text, out IPEndPoint endPoint)
+    {
+        endPoint = null!;
+        if (string.IsNullOrEmpty(text))
+            return false;
+        if (text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+            text = "127.0.0.1" + text["localhost".Length..];
+        return IPEndPoint.TryParse(text, out endPoint!) && text.Contains(':');
+    }
+}

@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Cosocket.Actors.Server;
+using Cosocket.Host.Endpoints;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cosocket.Host;
+
+/// <summary>
+/// The WebSocket listener as a hosted service: it binds when the host starts and, when the host
+/// stops (SIGTERM, Ctrl-C), stops accepting, sends close 1001 to every connection, waits a bounded
+/// time for them to end, and only then lets the actor system stop.
+/// </summary>
+public sealed class WebSocketService(ActorSystem system, HostSettings settings, ServerOptions options, ILogger<WebSocketService> logger) : IHostedService
+{
+    private ServerBinding? _binding;
+
+    /// <summary>Where the listener is bound, once started.</summary>
+    public ServerBinding? Binding => _binding;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var echoOptions = options with { MaxPayloadLen = settings.EchoMaxPayloadLen, MaxRecvLen = null, MaxSendLen = null };
+        var routes = new WebSocketRoutes()
+            .Map("/echo", EchoEndpoint.Handler(echoOptions))
+            .Map("/frames", FramesEndpoint.Handler(options));
+        _binding = CosocketServer.Bind(system, settings.Listen, routes, options);
+        logger.LogInformation("cosocket listening on ws://{EndPoint}: /echo, /frames", _binding.EndPoint);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_binding is null)
+            return;
+        int cut = await _binding.DrainAsync(settings.DrainTimeout);
+        logger.LogInformation("cosocket stopped accepting; {Cut} connection(s) did not close in time and were cut", cut);
+    }
+}

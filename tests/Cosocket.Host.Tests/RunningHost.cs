@@ -1,0 +1,43 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Cosocket.Host.Tests;
+
+/// <summary>The real <c>cosocket</c> host, started in-process on an ephemeral port of 127.0.0.1.</summary>
+internal sealed class RunningHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private bool _stopped;
+
+    private RunningHost(IHost host, IPEndPoint endPoint)
+    {
+        _host = host;
+        EndPoint = endPoint;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public Uri Uri(string path) => new($"ws://{EndPoint}{path}");
+
+    public static async Task<RunningHost> StartAsync()
+    {
+        var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0"]).Build();
+        await host.StartAsync();
+        var binding = host.Services.GetRequiredService<WebSocketService>().Binding!;
+        return new RunningHost(host, binding.EndPoint);
+    }
+
+    public async Task StopAsync()
+    {
+        _stopped = true;
+        await _host.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped)
+            await _host.StopAsync();
+        _host.Dispose();
+    }
+}
