@@ -33,7 +33,15 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
     {
         if (_binding is null)
             return;
-        int cut = await _binding.DrainAsync(settings.DrainTimeout);
-        logger.LogInformation("cosocket stopped accepting; {Cut} connection(s) did not close in time and were cut", cut);
+        try
+        {
+            int cut = await _binding.DrainAsync(settings.DrainTimeout);
+            logger.LogInformation("cosocket drained: {Cut} connection(s) did not close in time and were cut", cut);
+        }
+        catch (Exception error) when (error is AskTimeoutException or OperationCanceledException)
+        {
+            // The actor system is already going: its connections go with it.
+            logger.LogWarning("cosocket could not drain its connections: {Reason}", error.Message);
+        }
     }
 }

@@ -1,0 +1,31 @@
+namespace Cosocket.Host.Tests;
+
+/// <summary>
+/// Independent WebSocket implementations against the host's /echo, each exchanging text, binary
+/// (1 MiB included), ping/pong and a clean close: Python <c>websockets</c> (Debian), Node <c>ws</c>
+/// (npm) and a real headless Chromium. <c>.ci/run</c> installs all three.
+/// </summary>
+public class PeerInteropTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private static async Task AssertPeerPassesAsync(string program, string script, string[] expected)
+    {
+        await using var host = await RunningHost.StartAsync();
+        var (exitCode, output) = await PeerProcess.RunAsync(program, [script, host.Uri("/echo").ToString()], Patience, PeerProcess.InteropDirectory);
+        Assert.True(exitCode == 0, $"{program} {script} exited with {exitCode}:\n{output}");
+        Assert.Equal(expected, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public Task PythonWebsockets_EchoesTextBinaryPingAndCloses() =>
+        AssertPeerPassesAsync("/usr/bin/python3", "echo_client.py", ["text ok", "binary ok", "ping ok", "close ok 1000"]);
+
+    [Fact]
+    public Task NodeWs_EchoesTextBinaryPingAndCloses() =>
+        AssertPeerPassesAsync("node", "echo_client.mjs", ["text ok", "binary ok", "ping ok", "close ok 1000"]);
+
+    [Fact]
+    public Task HeadlessChromium_EchoesTextBinaryAndClosesCleanly() =>
+        AssertPeerPassesAsync("node", "chromium_echo.mjs", ["text ok", "binary ok", "close 1000 true"]);
+}
