@@ -1,0 +1,96 @@
+using System.Diagnostics;
+
+namespace Cosocket.LoadGen;
+
+internal sealed record LoadResult(long Messages, double Seconds, long Errors, long[] LatencyTicks)
+{
+    public double Percentile(double p)
+    {
+        if (LatencyTicks.Length == 0)
+            return double.NaN;
+        long ticks = LatencyTicks[(int)Math.Min(LatencyTicks.Length - 1, p * LatencyTicks.Length)];
+        return ticks * 1e6 / Stopwatch.Frequency;
+    }
+}
+
+/// <summary>
+/// N connections, each keeping K binary messages of the given size in flight (K = 1: closed loop);
+/// a message's latency is from just before its send to the arrival of its echo. The first
+/// <c>warmup</c> seconds are not counted.
+/// </summary>
+internal static class LoadRun
+{
+    public static async Task<LoadResult> RunAsync(Options options)
+    {
+        var connections = new Connection[options.Connections];
+        for (int i = 0; i < connections.Length; i++)
+            connections[i] = await Connection.OpenAsync(options.Url);
+
+        long start = Stopwatch.GetTimestamp();
+        long measureFrom = start + (long)(options.Warmup * Stopwatch.Frequency);
+        long end = measureFrom + (long)(options.Seconds * Stopwatch.Frequency);
+        var perConnection = await Task.WhenAll(connections.Select(c => Task.Run(() => DriveAsync(c, options, measureFrom, end))));
+        foreach (var connection in connections)
+            await connection.DisposeAsync();
+
+        var latencies = perConnection.SelectMany(r => r.Latencies).ToArray();
+        Array.Sort(latencies);
+        return new LoadResult(latencies.Length, options.Seconds, perConnection.Sum(r => r.Errors), latencies);
+    }
+
+    private static async Task<(List<long> Latencies, long Errors)> DriveAsync(Connection connection, Options options, long measureFrom, long end)
+    {
+        var payload = new byte[options.Size];
+        Random.Shared.NextBytes(payload);
+        var latencies = new List<long>(1 << 16);
+        var sentAt = new Queue<long>();
+        long errors = 0;
+        using var window = new SemaphoreSlim(options.InFlight);
+        bool sending = true;
+
+        var receiver = Task.Run(async () =>
+        {
+            while (true)
+            {
+                try
+                {
+                    var frame = await connection.ReceiveAsync();
+                    if (frame.Payload.Length != options.Size)
+                        Interlocked.Increment(ref errors);
+                }
+                catch (IOException)
+                {
+                    Interlocked.Increment(ref errors);
+                    return;
+                }
+                long now = Stopwatch.GetTimestamp();
+                long sent;
+                lock (sentAt)
+                    sent = sentAt.Dequeue();
+                if (sent >= measureFrom && now <= end)
+                    latencies.Add(now - sent);
+                window.Release();
+                lock (sentAt)
+                {
+                    if (!sending && sentAt.Count == 0)
+                        return;
+                }
+            }
+        });
+
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            await window.WaitAsync();
+            byte[] frame = connection.MakeFrame(payload);
+            lock (sentAt)
+                sentAt.Enqueue(Stopwatch.GetTimestamp());
+            await connection.SendAsync(frame);
+        }
+        lock (sentAt)
+            sending = false;
+        // Wait for the echoes still in flight (bounded: a server that stops answering is an error).
+        if (await Task.WhenAny(receiver, Task.Delay(TimeSpan.FromSeconds(10))) != receiver)
+            errors++;
+        return (latencies, errors);
+    }
+}

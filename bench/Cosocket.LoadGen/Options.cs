@@ -1,0 +1,24 @@
+using System.Globalization;
+
+namespace Cosocket.LoadGen;
+
+internal sealed record Options(string Mode, Uri Url, int Connections, int Size, int InFlight, double Seconds, double Warmup, string? HoldFile)
+{
+    public static Options Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("load" or "idle"))
+            throw new ArgumentException("usage: load|idle --url URL [--connections N] [--size BYTES] [--in-flight K] [--seconds S] [--warmup S] [--hold-file PATH]");
+        var values = new Dictionary<string, string>();
+        for (int i = 1; i + 1 < args.Length; i += 2)
+            values[args[i].TrimStart('-')] = args[i + 1];
+        string Get(string key, string fallback) => values.GetValueOrDefault(key, fallback);
+        return new Options(args[0],
+            new Uri(Get("url", "ws://127.0.0.1:8080/echo")),
+            int.Parse(Get("connections", "50"), CultureInfo.InvariantCulture),
+            int.Parse(Get("size", "64"), CultureInfo.InvariantCulture),
+            int.Parse(Get("in-flight", "1"), CultureInfo.InvariantCulture),
+            double.Parse(Get("seconds", "10"), CultureInfo.InvariantCulture),
+            double.Parse(Get("warmup", "2"), CultureInfo.InvariantCulture),
+            values.GetValueOrDefault("hold-file"));
+    }
+}
