@@ -45,12 +45,14 @@ internal static class LoadRun
         var latencies = new List<long>(1 << 16);
         var sentAt = new Queue<long>();
         long errors = 0;
-        using var window = new SemaphoreSlim(options.InFlight);
         bool sending = true;
+        using var window = new SemaphoreSlim(options.InFlight);
+        // Set once sending has stopped and every echo has come back.
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var receiver = Task.Run(async () =>
+        _ = Task.Run(async () =>
         {
-            while (true)
+            while (!drained.Task.IsCompleted)
             {
                 try
                 {
@@ -60,21 +62,21 @@ internal static class LoadRun
                 }
                 catch (IOException)
                 {
-                    Interlocked.Increment(ref errors);
+                    if (!drained.Task.IsCompleted)
+                        Interlocked.Increment(ref errors);
+                    drained.TrySetResult();
                     return;
                 }
                 long now = Stopwatch.GetTimestamp();
-                long sent;
-                lock (sentAt)
-                    sent = sentAt.Dequeue();
-                if (sent >= measureFrom && now <= end)
-                    latencies.Add(now - sent);
-                window.Release();
                 lock (sentAt)
                 {
+                    long sent = sentAt.Dequeue();
+                    if (sent >= measureFrom && now <= end)
+                        latencies.Add(now - sent);
                     if (!sending && sentAt.Count == 0)
-                        return;
+                        drained.TrySetResult();
                 }
+                window.Release();
             }
         });
 
@@ -87,10 +89,15 @@ internal static class LoadRun
             await connection.SendAsync(frame);
         }
         lock (sentAt)
+        {
             sending = false;
-        // Wait for the echoes still in flight (bounded: a server that stops answering is an error).
-        if (await Task.WhenAny(receiver, Task.Delay(TimeSpan.FromSeconds(10))) != receiver)
-            errors++;
-        return (latencies, errors);
+            if (sentAt.Count == 0)
+                drained.TrySetResult();
+        }
+        // The echoes still in flight must come back (bounded: a server that stops answering is an error).
+        if (await Task.WhenAny(drained.Task, Task.Delay(TimeSpan.FromSeconds(10))) != drained.Task)
+            Interlocked.Increment(ref errors);
+        lock (sentAt)
+            return (latencies.ToList(), Interlocked.Read(ref errors));
     }
 }

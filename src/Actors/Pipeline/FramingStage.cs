@@ -43,6 +43,9 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
     /// <summary>Outgoing bytes buffered before the stage stops taking frames from the application.</summary>
     public const int MaxPendingBytes = 256 * 1024;
 
+    /// <summary>Coalesced writes up to this size are copied into one buffer.</summary>
+    private const int CopyLimit = 16 * 1024;
+
     private readonly bool _forceMasking;
 
     /// <param name="forceMasking">Servers require masked frames (RFC 6455 §5.1); clients accept both.</param>
@@ -190,9 +193,14 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
                 Pull(_stage.FramesIn);
         }
 
+        /// <summary>Small frames are copied into one buffer (one write, one segment); past
+        /// <see cref="CopyLimit"/> they are chained without copying.</summary>
         private static ByteString Coalesce(List<OutgoingFrame> frames)
         {
-            var buffer = new byte[frames.Sum(f => f.Bytes.Count)];
+            int total = frames.Sum(f => f.Bytes.Count);
+            if (total > CopyLimit)
+                return frames.Skip(1).Aggregate(frames[0].Bytes, (all, frame) => all.Concat(frame.Bytes));
+            var buffer = new byte[total];
             int offset = 0;
             foreach (var frame in frames)
             {

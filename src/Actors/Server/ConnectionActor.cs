@@ -178,9 +178,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             return;
         }
         uint? key = options.SendMasked ? _keys.Next() : null;
-        var frame = new byte[FrameEncoder.GetHeaderLength(payload.Length, key is not null) + payload.Length];
-        FrameEncoder.WriteFrame(frame, true, (int)opcode, payload.Span, key);
-        var written = _core.WriteAsync(frame, CancellationToken.None);
+        var written = _core.WriteAsync(true, (int)opcode, payload, key, CancellationToken.None);
         if (!Sender.IsNobody())
         {
             written.ContinueWith(t => t.IsCompletedSuccessfully

@@ -17,6 +17,12 @@ namespace Cosocket.Actors.Server;
 /// concurrent receive gets <c>socket busy reading</c>, a second concurrent send <c>socket busy
 /// writing</c>. A receive timeout is not fatal and loses nothing: the next receive resumes the same
 /// frame (D1). Any other receive error, and any send error, sets <see cref="Fatal"/>.
+/// <para>
+/// Like the seed's handlers, which run on nginx's event loop, code that awaits these methods may
+/// resume on the connection's own stream thread (a received frame or a completed write wakes it
+/// there, without a trip through the thread pool). A handler must therefore never block: no
+/// <c>.Result</c>, <c>.Wait()</c> or <c>Thread.Sleep</c>; a blocked handler stalls its own connection.
+/// </para>
 /// </remarks>
 public sealed class WebSocketServer
 {
@@ -190,13 +196,11 @@ public sealed class WebSocketServer
             if (FrameEncoder.ValidateSend(fin, opcode, payload.Length, _maxSendLen) is { } invalid)
                 return FailSend(invalid);
             uint? key = _sendMasked ? _keys.Next() : null;
-            var frame = new byte[FrameEncoder.GetHeaderLength(payload.Length, key is not null) + payload.Length];
-            FrameEncoder.WriteFrame(frame, fin, opcode, payload.Span, key);
-
             var cancellation = _core.Deadlines.ArmSend(_timeout);
             try
             {
-                return new SendResult(await _core.WriteAsync(frame, cancellation).ConfigureAwait(false), null);
+                // The payload is not copied when it is large and unmasked: it must not change until this returns.
+                return new SendResult(await _core.WriteAsync(fin, opcode, payload, key, cancellation).ConfigureAwait(false), null);
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
@@ -16,7 +17,9 @@ namespace Cosocket.Actors.Transport;
 /// started only on demand, and begins with a zero-byte read, so an idle connection holds no buffer;
 /// a write is awaited before the next element is pulled, so the stage upstream (the framing stage)
 /// knows that everything it pushed before a pull has been handed to the socket. Reads and writes run
-/// at the same time; completing the inlet flushes and shuts the sending side down.
+/// at the same time; completing the inlet shuts the sending side down once the last write is done.
+/// The stream must not buffer writes (NetworkStream and SslStream do not): a completed write is on
+/// its way to the peer.
 /// </remarks>
 public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>, TransportHandle>
 {
@@ -88,6 +91,25 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         {
             if (_reading)
                 return;
+            // Bytes already waiting in the socket (a pipelining peer) are taken here, at once.
+            if (_stage._stream is NetworkStream { DataAvailable: true } network)
+            {
+                byte[] rented = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
+                try
+                {
+                    int read = network.Read(rented);
+                    OnRead((read == 0 ? null : rented.AsSpan(0, read).ToArray(), null));
+                }
+                catch (Exception error)
+                {
+                    OnRead((null, error));
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
+                return;
+            }
             _reading = true;
             _ = ReadAsync();
         }
@@ -133,15 +155,28 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         {
             ByteString bytes = Grab(_stage.In);
             _writing = true;
-            _ = WriteAsync(bytes);
+            Task write;
+            try
+            {
+                write = bytes.WriteToAsync(_stage._stream);
+            }
+            catch (Exception error)
+            {
+                OnWritten(error);
+                return;
+            }
+            // A socket usually takes a write at once: finish it here, without a trip through the mailbox.
+            if (write.IsCompletedSuccessfully)
+                OnWritten(null);
+            else
+                _ = CompleteWriteAsync(write);
         }
 
-        private async Task WriteAsync(ByteString bytes)
+        private async Task CompleteWriteAsync(Task write)
         {
             try
             {
-                await bytes.WriteToAsync(_stage._stream).ConfigureAwait(false);
-                await _stage._stream.FlushAsync().ConfigureAwait(false);
+                await write.ConfigureAwait(false);
                 _onWritten(null);
             }
             catch (Exception error)

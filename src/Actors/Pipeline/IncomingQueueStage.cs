@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Cosocket.Protocol.Framing;
+
+namespace Cosocket.Actors.Pipeline;
+
+/// <summary>
+/// Where a connection's decoded frames wait for its receiver (the seed API's <c>recv_frame</c>).
+/// A receiver waiting for a frame is resumed <em>on the connection's stream thread</em>, without a
+/// trip through the thread pool: the event-loop model the seed has (nginx runs its Lua handlers on
+/// the event loop), and the reason handlers must not block. At most <see cref="Capacity"/> results
+/// wait; past that the stage stops reading the socket until the receiver catches up.
+/// </summary>
+public sealed class IncomingQueue
+{
+    public const int Capacity = 16;
+
+    private readonly ConcurrentQueue<DecodeResult> _results = new();
+    private readonly Lock _lock = new();
+    private TaskCompletionSource<bool>? _waiter;
+    private Action? _resume;
+    private int _count;
+    private volatile bool _completed;
+
+    /// <summary>Takes the next result if one is waiting.</summary>
+    public bool TryRead(out DecodeResult result)
+    {
+        if (!_results.TryDequeue(out result))
+            return false;
+        if (Interlocked.Decrement(ref _count) == Capacity / 2)
+            _resume?.Invoke();
+        return true;
+    }
+
+    /// <summary>True once a result is waiting; false once none will come.</summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellation)
+    {
+        TaskCompletionSource<bool> waiter;
+        lock (_lock)
+        {
+            if (!_results.IsEmpty)
+                return ValueTask.FromResult(true);
+            if (_completed)
+                return ValueTask.FromResult(false);
+            // Continuations run where the result arrives: on the stream thread.
+            waiter = _waiter = new TaskCompletionSource<bool>();
+        }
+        if (cancellation.CanBeCanceled)
+        {
+            var registration = cancellation.Register(static state => ((TaskCompletionSource<bool>)state!).TrySetCanceled(), waiter);
+            waiter.Task.ContinueWith(static (_, state) => ((CancellationTokenRegistration)state!).Dispose(), registration, TaskContinuationOptions.ExecuteSynchronously);
+        }
+        return new ValueTask<bool>(waiter.Task);
+    }
+
+    internal void Started(Action resume) => _resume = resume;
+
+    /// <returns>Whether there is room for more.</returns>
+    internal bool Add(DecodeResult result)
+    {
+        _results.Enqueue(result);
+        bool room = Interlocked.Increment(ref _count) < Capacity;
+        Wake(true);
+        return room;
+    }
+
+    internal bool HasRoom => Volatile.Read(ref _count) < Capacity;
+
+    internal void Complete()
+    {
+        _completed = true;
+        Wake(false);
+    }
+
+    private void Wake(bool value)
+    {
+        TaskCompletionSource<bool>? waiter;
+        lock (_lock)
+        {
+            waiter = _waiter;
+            _waiter = null;
+        }
+        waiter?.TrySetResult(value);
+    }
+}
+
+/// <summary>The sink side of an <see cref="IncomingQueue"/>.</summary>
+public sealed class IncomingQueueStage : GraphStageWithMaterializedValue<SinkShape<DecodeResult>, IncomingQueue>
+{
+    public Inlet<DecodeResult> In { get; } = new("incoming.in");
+
+    public override SinkShape<DecodeResult> Shape => new(In);
+
+    public override ILogicAndMaterializedValue<IncomingQueue> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var queue = new IncomingQueue();
+        return new LogicAndMaterializedValue<IncomingQueue>(new Logic(this, queue), queue);
+    }
+
+    private sealed class Logic : GraphStageLogic
+    {
+        private readonly IncomingQueueStage _stage;
+        private readonly IncomingQueue _queue;
+
+        public Logic(IncomingQueueStage stage, IncomingQueue queue) : base(stage.Shape)
+        {
+            _stage = stage;
+            _queue = queue;
+            SetHandler(stage.In, onPush: () =>
+            {
+                if (_queue.Add(Grab(stage.In)))
+                    Pull(stage.In);
+            }, onUpstreamFinish: () =>
+            {
+                _queue.Complete();
+                CompleteStage();
+            }, onUpstreamFailure: _ =>
+            {
+                _queue.Complete();
+                CompleteStage();
+            });
+        }
+
+        public override void PreStart()
+        {
+            _queue.Started(GetAsyncCallback(() =>
+            {
+                if (_queue.HasRoom && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
+                    Pull(_stage.In);
+            }));
+            Pull(_stage.In);
+        }
+
+        public override void PostStop() => _queue.Complete();
+    }
+}
