@@ -1,4 +1,5 @@
 using System.Net;
+using Cosocket.Actors.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -10,13 +11,15 @@ internal sealed class RunningHost : IAsyncDisposable
     private readonly IHost _host;
     private bool _stopped;
 
-    private RunningHost(IHost host, IPEndPoint endPoint)
+    private RunningHost(IHost host, ServerBinding binding)
     {
         _host = host;
-        EndPoint = endPoint;
+        Binding = binding;
     }
 
-    public IPEndPoint EndPoint { get; }
+    public ServerBinding Binding { get; }
+
+    public IPEndPoint EndPoint => Binding.EndPoint;
 
     public Uri Uri(string path) => new($"ws://{EndPoint}{path}");
 
@@ -25,7 +28,7 @@ internal sealed class RunningHost : IAsyncDisposable
         var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0"]).Build();
         await host.StartAsync();
         var binding = host.Services.GetRequiredService<WebSocketService>().Binding!;
-        return new RunningHost(host, binding.EndPoint);
+        return new RunningHost(host, binding);
     }
 
     public async Task StopAsync()

@@ -26,6 +26,6 @@ public class ShutdownTests
         await client.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, null, CancellationToken.None);
 
         Assert.Equal(0, await server.WaitForExitAsync(Patience));
-        Assert.Contains("cosocket drained: 0 connection(s)", server.Output);
+        Assert.True(server.Output.Contains("cosocket drained: 0 connection(s)"), server.Output);
     }
 }

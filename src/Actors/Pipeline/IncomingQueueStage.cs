@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using Cosocket.Protocol.Framing;
@@ -16,7 +15,8 @@ public sealed class IncomingQueue
 {
     public const int Capacity = 16;
 
-    private readonly ConcurrentQueue<DecodeResult> _results = new();
+    // Starts empty and grows on demand: an idle connection holds no slots.
+    private readonly Queue<DecodeResult> _results = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource<bool>? _waiter;
     private Action? _resume;
@@ -26,8 +26,11 @@ public sealed class IncomingQueue
     /// <summary>Takes the next result if one is waiting.</summary>
     public bool TryRead(out DecodeResult result)
     {
-        if (!_results.TryDequeue(out result))
-            return false;
+        lock (_lock)
+        {
+            if (!_results.TryDequeue(out result))
+                return false;
+        }
         if (Interlocked.Decrement(ref _count) == Capacity / 2)
             _resume?.Invoke();
         return true;
@@ -39,7 +42,7 @@ public sealed class IncomingQueue
         TaskCompletionSource<bool> waiter;
         lock (_lock)
         {
-            if (!_results.IsEmpty)
+            if (_results.Count > 0)
                 return ValueTask.FromResult(true);
             if (_completed)
                 return ValueTask.FromResult(false);
@@ -59,7 +62,8 @@ public sealed class IncomingQueue
     /// <returns>Whether there is room for more.</returns>
     internal bool Add(DecodeResult result)
     {
-        _results.Enqueue(result);
+        lock (_lock)
+            _results.Enqueue(result);
         bool room = Interlocked.Increment(ref _count) < Capacity;
         Wake(true);
         return room;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Akka.Streams;
 using Akka.Streams.Stage;
 using Cosocket.Actors.Transport;
@@ -17,7 +16,9 @@ public sealed class OutgoingQueue
     /// <summary>Frames queued before writers wait.</summary>
     public const int Capacity = 64;
 
-    private readonly ConcurrentQueue<OutgoingFrame> _frames = new();
+    // Starts empty and grows on demand: an idle connection holds no slots.
+    private readonly Queue<OutgoingFrame> _frames = new();
+    private readonly Lock _lock = new();
     // maxCount is unbounded so that closing can wake every waiter at once.
     private readonly SemaphoreSlim _room = new(Capacity, int.MaxValue);
     private readonly TaskCompletionSource<(Action Wake, Action Complete)> _stage = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -32,7 +33,8 @@ public sealed class OutgoingQueue
         await _room.WaitAsync(cancellation).ConfigureAwait(false);
         if (_completed || _closed)
             throw new TransportClosedException();
-        _frames.Enqueue(frame);
+        lock (_lock)
+            _frames.Enqueue(frame);
         if (_closed)
             FailQueued(); // the stage stopped while this frame went in: it will never take it
         var stage = _stage.Task.IsCompletedSuccessfully ? _stage.Task.Result : await _stage.Task.ConfigureAwait(false);
@@ -52,13 +54,20 @@ public sealed class OutgoingQueue
 
     internal bool TryTake(out OutgoingFrame frame)
     {
-        if (!_frames.TryDequeue(out frame!))
+        if (!TryDequeue(out frame))
             return false;
         _room.Release();
         return true;
     }
 
-    internal bool IsEmpty => _frames.IsEmpty;
+    internal bool IsEmpty
+    {
+        get
+        {
+            lock (_lock)
+                return _frames.Count == 0;
+        }
+    }
 
     /// <summary>The stage has stopped: fail what is queued and wake every waiting writer.</summary>
     internal void Closed()
@@ -70,8 +79,14 @@ public sealed class OutgoingQueue
 
     private void FailQueued()
     {
-        while (_frames.TryDequeue(out var frame))
+        while (TryDequeue(out var frame))
             frame.Written?.TrySetException(new TransportClosedException());
+    }
+
+    private bool TryDequeue(out OutgoingFrame frame)
+    {
+        lock (_lock)
+            return _frames.TryDequeue(out frame!);
     }
 }
 

@@ -34,14 +34,16 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
     private readonly WebSocketRoutes _routes;
     private readonly ServerOptions _options;
     private readonly IActorRef _registry;
+    private readonly IMaterializer _materializer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly MaskKeyGenerator _keys = new();
+    private MaskKeyGenerator? _keys;
     private ConnectionCore _core = null!;
     private ServerOptions? _upgradedWith;
     private bool _closing;
 
-    public ConnectionActor(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry)
+    public ConnectionActor(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer)
     {
+        _materializer = materializer;
         _socket = socket;
         _id = id;
         _routes = routes;
@@ -71,15 +73,15 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry));
+    public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer));
 
     private sealed record HandshakeArrivalMessage(Pipeline.HandshakeArrival Arrival);
 
     protected override void PreStart()
     {
         var stream = new NetworkStream(_socket, ownsSocket: true);
-        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, Context.Materializer());
+        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer);
         _core.Handshake.Arrival.PipeTo(Self, success: arrival => new HandshakeArrivalMessage(arrival));
         _core.Transport.Closed.PipeTo(Self, success: () => new TransportClosed(), failure: _ => new TransportClosed());
         Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), _options.HandshakeTimeout);
@@ -177,7 +179,7 @@ public sealed class ConnectionActor : ReceiveActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(invalid));
             return;
         }
-        uint? key = options.SendMasked ? _keys.Next() : null;
+        uint? key = options.SendMasked ? (_keys ??= new MaskKeyGenerator()).Next() : null;
         var written = _core.WriteAsync(true, (int)opcode, payload, key, CancellationToken.None);
         if (!Sender.IsNobody())
         {

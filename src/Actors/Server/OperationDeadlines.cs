@@ -30,14 +30,14 @@ internal sealed class OperationDeadlines
     private sealed class Slot
     {
         private readonly Lock _lock = new();
-        private CancellationTokenSource _source = new();
+        private CancellationTokenSource? _source;
         private long _deadline = long.MaxValue;
 
         public CancellationToken Arm(TimeSpan? timeout)
         {
             lock (_lock)
             {
-                if (!_source.TryReset())
+                if (_source is null || !_source.TryReset())
                     _source = new CancellationTokenSource();
                 _deadline = timeout is { } t && t > TimeSpan.Zero ? Now + (long)t.TotalMilliseconds : long.MaxValue;
                 return _source.Token;

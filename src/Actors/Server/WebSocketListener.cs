@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Event;
+using Akka.Streams;
 
 namespace Cosocket.Actors.Server;
 
@@ -30,7 +31,11 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private readonly ServerOptions _options;
     private readonly IActorRef _registry;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly HashSet<IActorRef> _draining = [];
+    // One materializer for all of this listener's connections: a materializer per connection would
+    // cost each one a supervisor actor of its own.
+    private readonly IMaterializer _materializer = Context.Materializer();
+    // The connection children; the materializer's supervisor is a child too, and is not one of them.
+    private readonly HashSet<IActorRef> _connections = [];
     private IActorRef? _drainRequester;
 
     /// <param name="listener">A bound, listening socket; the listener owns it from now on.</param>
@@ -50,13 +55,14 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 return;
             }
             string id = Guid.NewGuid().ToString("N");
-            Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry), "connection-" + id);
+            var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer), "connection-" + id);
+            _connections.Add(Context.Watch(connection));
             AcceptNext();
         });
         Receive<Drain>(OnDrain);
         Receive<Terminated>(m =>
         {
-            if (_draining.Remove(m.ActorRef) && _draining.Count == 0)
+            if (_connections.Remove(m.ActorRef) && _drainRequester is not null && _connections.Count == 0)
                 FinishDrain();
         });
         Receive<DrainTimedOut>(_ => FinishDrain());
@@ -82,13 +88,9 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     {
         _drainRequester = Sender;
         _listener.Dispose();
-        foreach (var connection in Context.GetChildren())
-        {
-            _draining.Add(connection);
-            Context.Watch(connection);
+        foreach (var connection in _connections)
             connection.Tell(new CloseConnection(Protocol.CloseStatus.GoingAway, "server shutting down"), ActorRefs.NoSender);
-        }
-        if (_draining.Count == 0)
+        if (_connections.Count == 0)
             FinishDrain();
         else
             Timers.StartSingleTimer("drain", new DrainTimedOut(), drain.Timeout);
@@ -96,7 +98,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
 
     private void FinishDrain()
     {
-        _drainRequester?.Tell(new Drained(_draining.Count));
+        _drainRequester?.Tell(new Drained(_connections.Count));
         Context.Stop(Self);
     }
 

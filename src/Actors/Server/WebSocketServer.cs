@@ -33,7 +33,7 @@ public sealed class WebSocketServer
     private readonly ConnectionCore _core;
     private readonly long _maxSendLen;
     private readonly bool _sendMasked;
-    private readonly MaskKeyGenerator _keys = new();
+    private MaskKeyGenerator? _keys;
     private TimeSpan? _timeout;
     private volatile bool _fatal;
     private int _receiving;
@@ -195,7 +195,7 @@ public sealed class WebSocketServer
         {
             if (FrameEncoder.ValidateSend(fin, opcode, payload.Length, _maxSendLen) is { } invalid)
                 return FailSend(invalid);
-            uint? key = _sendMasked ? _keys.Next() : null;
+            uint? key = _sendMasked ? (_keys ??= new MaskKeyGenerator()).Next() : null;
             var cancellation = _core.Deadlines.ArmSend(_timeout);
             try
             {
