@@ -7,12 +7,21 @@ namespace Cosocket.Actors.Server;
 /// <summary>A listening WebSocket endpoint: where it listens, its listener and registry actors.</summary>
 public sealed record ServerBinding(IPEndPoint EndPoint, IActorRef Listener, IActorRef Registry)
 {
+    private readonly Lock _lock = new();
+    private Task<int>? _drain;
+
     /// <summary>
     /// Graceful shutdown: stops accepting, sends close 1001 to every connection, and waits up to
     /// <paramref name="timeout"/> for them to end; what is still open then is cut.
     /// </summary>
-    /// <returns>How many connections had to be cut.</returns>
-    public async Task<int> DrainAsync(TimeSpan timeout)
+    /// <returns>How many connections had to be cut. Later calls return the first call's answer.</returns>
+    public Task<int> DrainAsync(TimeSpan timeout)
+    {
+        lock (_lock)
+            return _drain ??= AskDrainAsync(timeout);
+    }
+
+    private async Task<int> AskDrainAsync(TimeSpan timeout)
     {
         var drained = await Listener.Ask<WebSocketListener.Drained>(new WebSocketListener.Drain(timeout), timeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         return drained.Remaining;
