@@ -4,6 +4,7 @@ using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
 using Cosocket.Protocol.Framing;

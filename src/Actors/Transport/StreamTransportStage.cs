@@ -28,13 +28,17 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
 
     private readonly Stream _stream;
     private readonly Action _shutdownSend;
+    private readonly ByteString _alreadyRead;
 
     /// <param name="shutdownSend">Half-closes the connection once everything is written (for a socket,
     /// <c>Shutdown(SocketShutdown.Send)</c>).</param>
-    public StreamTransportStage(Stream stream, Action shutdownSend)
+    /// <param name="alreadyRead">Bytes read from the stream before the stage started (past a client's
+    /// handshake response); they are emitted first.</param>
+    public StreamTransportStage(Stream stream, Action shutdownSend, ByteString? alreadyRead = null)
     {
         _stream = stream;
         _shutdownSend = shutdownSend;
+        _alreadyRead = alreadyRead ?? ByteString.Empty;
         Shape = new FlowShape<ByteString, ByteString>(In, Out);
     }
 
@@ -59,11 +63,13 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         private bool _reading;
         private bool _writing;
         private bool _inletFinished;
+        private ByteString _pendingRead;
 
         public Logic(StreamTransportStage stage, TransportHandle handle) : base(stage.Shape)
         {
             _stage = stage;
             _handle = handle;
+            _pendingRead = stage._alreadyRead;
             SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: FailStage);
             SetHandler(stage.Out, onPull: StartRead, onDownstreamFinish: _ =>
             {
@@ -91,6 +97,12 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         {
             if (_reading)
                 return;
+            if (!_pendingRead.IsEmpty)
+            {
+                Push(_stage.Out, _pendingRead);
+                _pendingRead = ByteString.Empty;
+                return;
+            }
             // Bytes already waiting in the socket (a pipelining peer) are taken here, at once.
             if (_stage._stream is NetworkStream { DataAvailable: true } network)
             {

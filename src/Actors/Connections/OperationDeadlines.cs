@@ -1,4 +1,4 @@
-namespace Cosocket.Actors.Server;
+namespace Cosocket.Actors.Connections;
 
 /// <summary>
 /// Deadlines of a connection's pending receive and send. The caller arms one around an operation

@@ -1,0 +1,102 @@
+using System.Collections.Immutable;
+using System.Net;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Cosocket.Actors.Pipeline;
+using Cosocket.Actors.Transport;
+using Cosocket.Protocol.Framing;
+
+namespace Cosocket.Actors.Connections;
+
+/// <summary>
+/// What every WebSocket connection shares, server or client: its materialized graph (transport ⇄
+/// [handshake ⇄] framing), the outgoing and incoming queues, the read progress, the deadlines and the
+/// subscribers. Its actor owns it; the seed API objects use it directly, so frames pass neither
+/// through the actor's mailbox nor through the thread pool: received frames and write completions
+/// resume their waiters on the stream's own thread.
+/// </summary>
+internal class FrameConnection
+{
+    /// <summary>Payloads from this size up go out unmasked without being copied: the header is
+    /// written apart and the payload's own array follows it.</summary>
+    private const int ZeroCopyThreshold = 4096;
+
+    private readonly OutgoingQueue _outgoing;
+    private ImmutableArray<IActorRef> _subscribers = [];
+
+    protected FrameConnection(string id, EndPoint? remote, IActorRef self, OutgoingQueue outgoing, IncomingQueue incoming,
+        FramingControl framing, TransportHandle transport)
+    {
+        Id = id;
+        RemoteEndPoint = remote;
+        Self = self;
+        _outgoing = outgoing;
+        Incoming = incoming;
+        Framing = framing;
+        Transport = transport;
+    }
+
+    public string Id { get; }
+    public EndPoint? RemoteEndPoint { get; }
+    public IActorRef Self { get; }
+    public IncomingQueue Incoming { get; }
+    public FramingControl Framing { get; }
+    public TransportHandle Transport { get; }
+    public OperationDeadlines Deadlines { get; } = new();
+
+    public ImmutableArray<IActorRef> Subscribers => _subscribers;
+
+    public void Subscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Contains(subscriber) ? s : s.Add(subscriber));
+
+    public void Unsubscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(subscriber));
+
+    /// <summary>
+    /// Materializes outgoing queue → framing → <paramref name="handshake"/> → transport → framing →
+    /// incoming queue. The transport starts with <paramref name="alreadyRead"/>: bytes read past a
+    /// handshake done before the graph existed.
+    /// </summary>
+    protected static (OutgoingQueue Outgoing, IncomingQueue Incoming, FramingControl Framing, THandshake Handshake, TransportHandle Transport) Materialize<THandshake>(
+        BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, Stream stream, Action shutdownSend,
+        ByteString alreadyRead, bool forceMasking, IMaterializer materializer)
+    {
+        var framing = BidiFlow.FromGraph(new FramingStage(forceMasking));
+        var transport = Flow.FromGraph(new StreamTransportStage(stream, shutdownSend, alreadyRead));
+        var protocol = framing.AtopMat(handshake, Keep.Both).JoinMat(transport, Keep.Both);
+        var ((outgoing, ((framingControl, handshakeControl), handle)), incoming) = Source.FromGraph(new OutgoingQueueStage())
+            .ViaMaterialized(protocol, Keep.Both)
+            .ToMaterialized(Sink.FromGraph(new IncomingQueueStage()), Keep.Both)
+            .Run(materializer);
+        return (outgoing, incoming, framingControl, handshakeControl, handle);
+    }
+
+    /// <summary>
+    /// Encodes and queues a frame; the task completes with its byte count (header included) once it
+    /// is written. Validation is the caller's (<see cref="FrameEncoder.ValidateSend"/>).
+    /// </summary>
+    public async Task<int> WriteAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload, uint? maskKey, CancellationToken cancellation)
+    {
+        // The sender resumes where the write completes, on the stream thread (see IncomingQueue).
+        var written = new TaskCompletionSource<int>();
+        await _outgoing.WriteAsync(new OutgoingFrame(Encode(fin, opcode, payload, maskKey), written), cancellation).ConfigureAwait(false);
+        return await (cancellation.CanBeCanceled ? written.Task.WaitAsync(cancellation) : written.Task).ConfigureAwait(false);
+    }
+
+    /// <summary>No more frames: what is queued is written, then the sending side is shut down.</summary>
+    public void CompleteOutgoing() => _outgoing.Complete();
+
+    private static ByteString Encode(bool fin, int opcode, ReadOnlyMemory<byte> payload, uint? maskKey)
+    {
+        if (maskKey is null && payload.Length >= ZeroCopyThreshold && MemoryMarshal.TryGetArray(payload, out var segment))
+        {
+            var header = new byte[FrameEncoder.GetHeaderLength(payload.Length, masked: false)];
+            FrameEncoder.WriteHeader(header, fin, opcode, payload.Length, null);
+            return ByteString.FromBytes(header).Concat(ByteString.FromBytes(segment));
+        }
+        var frame = new byte[FrameEncoder.GetHeaderLength(payload.Length, maskKey is not null) + payload.Length];
+        FrameEncoder.WriteFrame(frame, fin, opcode, payload.Span, maskKey);
+        return ByteString.FromBytes(frame);
+    }
+}
