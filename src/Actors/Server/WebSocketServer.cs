@@ -111,7 +111,7 @@ public sealed class WebSocketServer
     public void SetTimeout(TimeSpan timeout)
     {
         _timeout = timeout > TimeSpan.Zero ? timeout : null;
-        _core.Self.Tell(new ConnectionActor.TimeoutChanged(_timeout));
+        _core.Self.Tell(new Connections.FrameConnectionActor.TimeoutChanged(_timeout));
     }
 
     /// <inheritdoc cref="SetTimeout(TimeSpan)"/>
