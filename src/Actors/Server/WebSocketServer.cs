@@ -1,8 +1,8 @@
 using System.Text;
 using Akka.Actor;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
-using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Server;
@@ -26,29 +26,21 @@ namespace Cosocket.Actors.Server;
 /// </remarks>
 public sealed class WebSocketServer
 {
-    public const string FatalErrorAlreadyHappened = "fatal error already happened";
-    public const string SocketBusyReading = "socket busy reading";
-    public const string SocketBusyWriting = "socket busy writing";
+    public const string FatalErrorAlreadyHappened = FrameSession.FatalErrorAlreadyHappened;
+    public const string SocketBusyReading = FrameSession.SocketBusyReading;
+    public const string SocketBusyWriting = FrameSession.SocketBusyWriting;
 
     private readonly ConnectionCore _core;
-    private readonly long _maxSendLen;
-    private readonly bool _sendMasked;
-    private MaskKeyGenerator? _keys;
-    private TimeSpan? _timeout;
-    private volatile bool _fatal;
-    private int _receiving;
-    private int _sending;
+    private readonly FrameSession _session;
 
     private WebSocketServer(ConnectionCore core, ServerOptions options)
     {
         _core = core;
-        _maxSendLen = options.EffectiveMaxSendLen;
-        _sendMasked = options.SendMasked;
-        _timeout = options.Timeout;
+        _session = new FrameSession(core, options.EffectiveMaxSendLen, options.SendMasked, options.Timeout);
     }
 
     /// <summary>The seed's public <c>fatal</c> field: set after a fatal error; every later call fails.</summary>
-    public bool Fatal => _fatal;
+    public bool Fatal => _session.Fatal;
 
     /// <summary>The connection's id, unique to this connection.</summary>
     public string ConnectionId => _core.Id;
@@ -108,11 +100,7 @@ public sealed class WebSocketServer
     /// The seed's <c>set_timeout(ms)</c>: the timeout of every later receive and send. Zero or
     /// negative means none.
     /// </summary>
-    public void SetTimeout(TimeSpan timeout)
-    {
-        _timeout = timeout > TimeSpan.Zero ? timeout : null;
-        _core.Self.Tell(new Connections.FrameConnectionActor.TimeoutChanged(_timeout));
-    }
+    public void SetTimeout(TimeSpan timeout) => _session.SetTimeout(timeout);
 
     /// <inheritdoc cref="SetTimeout(TimeSpan)"/>
     public void SetTimeout(int milliseconds) => SetTimeout(TimeSpan.FromMilliseconds(milliseconds));
@@ -122,44 +110,7 @@ public sealed class WebSocketServer
     /// <c>(data, "text"|"binary"|"continuation"|"ping"|"pong", null|"again")</c>, or for a close
     /// frame <c>(reason, "close")</c> with <see cref="RecvFrameResult.Code"/>; on error <c>(null, null, err)</c>.
     /// </summary>
-    public async Task<RecvFrameResult> RecvFrameAsync()
-    {
-        if (_fatal)
-            return RecvFrameResult.Failure(FatalErrorAlreadyHappened);
-        if (Interlocked.Exchange(ref _receiving, 1) != 0)
-            return RecvFrameResult.Failure(SocketBusyReading);
-        try
-        {
-            DecodeResult result;
-            while (!_core.Incoming.TryRead(out result))
-            {
-                var cancellation = _core.Deadlines.ArmReceive(_timeout);
-                try
-                {
-                    if (!await _core.Incoming.WaitToReadAsync(cancellation).ConfigureAwait(false))
-                        return Fail(_core.Framing.Phase.Describe(SocketErrors.Closed));
-                }
-                catch (OperationCanceledException)
-                {
-                    // Not fatal, and the half-read frame stays in the decoder (D1).
-                    return RecvFrameResult.Failure(_core.Framing.Phase.Describe(SocketErrors.Timeout));
-                }
-                finally
-                {
-                    _core.Deadlines.DisarmReceive();
-                }
-            }
-            if (result.Status == DecodeStatus.Error)
-                return Fail(result.Error!);
-            var frame = RecvFrameResult.FromFrame(result.Frame);
-            Publish(frame);
-            return frame;
-        }
-        finally
-        {
-            Volatile.Write(ref _receiving, 0);
-        }
-    }
+    public Task<RecvFrameResult> RecvFrameAsync() => _session.RecvFrameAsync();
 
     public Task<SendResult> SendTextAsync(string text) => SendFrameAsync(true, (int)Opcode.Text, Encoding.UTF8.GetBytes(text));
 
@@ -185,63 +136,5 @@ public sealed class WebSocketServer
     }
 
     /// <summary>The seed's <c>send_frame(fin, opcode, payload)</c>. Any failure, validation included, is fatal.</summary>
-    public async Task<SendResult> SendFrameAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload)
-    {
-        if (_fatal)
-            return SendResult.Failure(FatalErrorAlreadyHappened);
-        if (Interlocked.Exchange(ref _sending, 1) != 0)
-            return SendResult.Failure(SocketBusyWriting);
-        try
-        {
-            if (FrameEncoder.ValidateSend(fin, opcode, payload.Length, _maxSendLen) is { } invalid)
-                return FailSend(invalid);
-            uint? key = _sendMasked ? (_keys ??= new MaskKeyGenerator()).Next() : null;
-            var cancellation = _core.Deadlines.ArmSend(_timeout);
-            try
-            {
-                // The payload is not copied when it is large and unmasked: it must not change until this returns.
-                return new SendResult(await _core.WriteAsync(fin, opcode, payload, key, cancellation).ConfigureAwait(false), null);
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-            {
-                return FailSend(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Timeout);
-            }
-            catch (Exception error)
-            {
-                return FailSend(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Describe(error));
-            }
-            finally
-            {
-                _core.Deadlines.DisarmSend();
-            }
-        }
-        finally
-        {
-            Volatile.Write(ref _sending, 0);
-        }
-    }
-
-    private RecvFrameResult Fail(string err)
-    {
-        // The original: every receive error but a timeout is fatal.
-        if (!err.Contains(": timeout", StringComparison.Ordinal))
-            _fatal = true;
-        return RecvFrameResult.Failure(err);
-    }
-
-    private SendResult FailSend(string err)
-    {
-        _fatal = true;
-        return SendResult.Failure(err);
-    }
-
-    private void Publish(in RecvFrameResult frame)
-    {
-        var subscribers = _core.Subscribers;
-        if (subscribers.IsEmpty)
-            return;
-        var received = new FrameReceived(_core.Id, frame);
-        foreach (var subscriber in subscribers)
-            subscriber.Tell(received, _core.Self);
-    }
+    public Task<SendResult> SendFrameAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload) => _session.SendFrameAsync(fin, opcode, payload);
 }
