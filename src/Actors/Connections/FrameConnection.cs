@@ -56,13 +56,14 @@ internal class FrameConnection
     /// <summary>
     /// Materializes outgoing queue → framing → <paramref name="handshake"/> → transport → framing →
     /// incoming queue. The transport starts with <paramref name="alreadyRead"/>: bytes read past a
-    /// handshake done before the graph existed.
+    /// handshake done before the graph existed. <paramref name="maxRecvLen"/> is the receive limit
+    /// until the handshake sets another (a server's <c>new</c> does).
     /// </summary>
     protected static (OutgoingQueue Outgoing, IncomingQueue Incoming, FramingControl Framing, THandshake Handshake, TransportHandle Transport) Materialize<THandshake>(
         BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, bool forceMasking, IMaterializer materializer)
+        ByteString alreadyRead, bool forceMasking, long maxRecvLen, IMaterializer materializer)
     {
-        var framing = BidiFlow.FromGraph(new FramingStage(forceMasking));
+        var framing = BidiFlow.FromGraph(new FramingStage(forceMasking, maxRecvLen));
         var transport = Flow.FromGraph(new StreamTransportStage(stream, shutdownSend, alreadyRead));
         var protocol = framing.AtopMat(handshake, Keep.Both).JoinMat(transport, Keep.Both);
         var ((outgoing, ((framingControl, handshakeControl), handle)), incoming) = Source.FromGraph(new OutgoingQueueStage())

@@ -13,8 +13,10 @@ namespace Cosocket.Actors.Pipeline;
 /// </summary>
 public sealed class FramingControl
 {
-    private long _maxPayloadLength = FrameDecoderOptions.DefaultMaxPayloadLength;
+    private long _maxPayloadLength;
     private int _phase;
+
+    internal FramingControl(long maxPayloadLength) => _maxPayloadLength = maxPayloadLength;
 
     /// <summary>The receive limit (<c>max_recv_len</c>); set before the upgrade is written.</summary>
     public long MaxPayloadLength
@@ -47,11 +49,14 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
     private const int CopyLimit = 16 * 1024;
 
     private readonly bool _forceMasking;
+    private readonly long _maxPayloadLength;
 
     /// <param name="forceMasking">Servers require masked frames (RFC 6455 §5.1); clients accept both.</param>
-    public FramingStage(bool forceMasking)
+    /// <param name="maxPayloadLength">The receive limit until <see cref="FramingControl.MaxPayloadLength"/> changes it.</param>
+    public FramingStage(bool forceMasking, long maxPayloadLength)
     {
         _forceMasking = forceMasking;
+        _maxPayloadLength = maxPayloadLength;
         Shape = new BidiShape<OutgoingFrame, ByteString, ByteString, DecodeResult>(FramesIn, BytesOut, BytesIn, ResultsOut);
     }
 
@@ -63,7 +68,7 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
 
     public override ILogicAndMaterializedValue<FramingControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var control = new FramingControl();
+        var control = new FramingControl(_maxPayloadLength);
         return new LogicAndMaterializedValue<FramingControl>(new Logic(this, control), control);
     }
 

@@ -30,7 +30,7 @@ internal sealed class ConnectionCore : FrameConnection
         ServerOptions options, IMaterializer materializer)
     {
         var handshake = BidiFlow.FromGraph(new HandshakeStage(options.MaxHeaderLen));
-        var graph = Materialize(handshake, stream, shutdownSend, ByteString.Empty, forceMasking: true, materializer);
+        var graph = Materialize(handshake, stream, shutdownSend, ByteString.Empty, forceMasking: true, options.EffectiveMaxRecvLen, materializer);
         return new ConnectionCore(options, id, remote, self, graph);
     }
 }

@@ -10,11 +10,14 @@ public static class SocketErrors
     public const string Timeout = "timeout";
     public const string ConnectionReset = "connection reset by peer";
     public const string BrokenPipe = "broken pipe";
+    public const string ConnectionRefused = "connection refused";
 
     public static string Describe(Exception? error) => error switch
     {
         null => Closed,
         SocketException { SocketErrorCode: SocketError.ConnectionReset } => ConnectionReset,
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => ConnectionRefused,
+        SocketException { SocketErrorCode: SocketError.TimedOut } => Timeout,
         SocketException { SocketErrorCode: SocketError.Shutdown or SocketError.ConnectionAborted } => BrokenPipe,
         IOException { InnerException: SocketException inner } => Describe(inner),
         ObjectDisposedException or OperationCanceledException => Closed,

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.IO;
+using Akka.Streams;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
+using Cosocket.Protocol.Handshake;
+
+namespace Cosocket.Actors.Client;
+
+/// <summary>
+/// One client-side WebSocket connection. Told to <see cref="Connect"/>, it opens the TCP (or Unix
+/// domain) socket, writes the handshake request and reads the response head, each step bounded by
+/// the <c>timeout</c> through a timer; then it starts the connection's graph and does what every
+/// connection actor does (<see cref="FrameConnectionActor"/>). It answers <see cref="Connected"/> or
+/// <see cref="ConnectFailed"/>, and stops when the connection ends.
+/// </summary>
+public sealed class ClientConnectionActor : FrameConnectionActor
+{
+    internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options);
+    internal sealed record Connected(ClientConnection Connection, string RawHeader);
+    internal sealed record ConnectFailed(string Err, string? RawHeader);
+
+    private enum Step { Connecting, SendingRequest, ReceivingResponse }
+
+    private sealed record StepStarted(Step Step);
+    private sealed record StepTimedOut(Step Step);
+    private sealed record Handshaked(NetworkStream Stream, Socket Socket, ByteString AlreadyRead, string RawHeader);
+
+    private readonly string _id;
+    private readonly IMaterializer _materializer;
+    private ClientConnection? _connection;
+    private ClientOptions? _options;
+    private Socket? _socket;
+    private CancellationTokenSource? _connecting;
+    private Step _step;
+    private IActorRef _replyTo = ActorRefs.Nobody;
+
+    public ClientConnectionActor(string id, IMaterializer materializer)
+    {
+        _id = id;
+        _materializer = materializer;
+        Receive<Connect>(OnConnect);
+        Receive<StepStarted>(m =>
+        {
+            _step = m.Step;
+            RestartStepTimer();
+        });
+        Receive<StepTimedOut>(m =>
+        {
+            if (m.Step == _step)
+                _connecting?.Cancel();
+        });
+        Receive<Handshaked>(OnHandshaked);
+        Receive<ConnectFailed>(m =>
+        {
+            _replyTo.Tell(m);
+            Context.Stop(Self);
+        });
+        Receive<Shutdown>(_ => BeginClose(_options!.CloseTimeout));
+    }
+
+    public static Props Props(string id, IMaterializer materializer) => Akka.Actor.Props.Create(() => new ClientConnectionActor(id, materializer));
+
+    internal override FrameConnection? Connection => _connection;
+
+    internal override SendPolicy? Sending => _connection is not null && _options is { } options
+        ? new SendPolicy(options.EffectiveMaxSendLen, !options.SendUnmasked, options.CloseTimeout)
+        : null;
+
+    /// <summary>Closes this side: what is queued is written, then the sending side shuts down; the
+    /// server has the close timeout to close its side.</summary>
+    internal sealed record Shutdown;
+
+    protected override void PostStop()
+    {
+        base.PostStop();
+        if (_connection is null)
+            _socket?.Dispose();
+        _connecting?.Dispose();
+    }
+
+    private void OnConnect(Connect connect)
+    {
+        _replyTo = Sender;
+        _options = connect.Options;
+        _connecting = new CancellationTokenSource();
+        _step = Step.Connecting;
+        RestartStepTimer();
+        _socket = connect.Uri.UnixSocketPath is not null
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        ConnectAsync(connect, _socket, Self, _connecting.Token).PipeTo(Self);
+    }
+
+    private void RestartStepTimer()
+    {
+        if (_options?.Timeout is { } timeout && timeout > TimeSpan.Zero)
+            Timers.StartSingleTimer("step", new StepTimedOut(_step), timeout);
+    }
+
+    /// <summary>Runs outside the actor: it only reports back through messages.</summary>
+    private static async Task<object> ConnectAsync(Connect connect, Socket socket, IActorRef self, CancellationToken cancellation)
+    {
+        var uri = connect.Uri;
+        string prefix = "failed to connect: ";
+        try
+        {
+            if (uri.UnixSocketPath is { } path)
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation).ConfigureAwait(false);
+            else
+                await socket.ConnectAsync(uri.Host, uri.Port, cancellation).ConfigureAwait(false);
+
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            self.Tell(new StepStarted(Step.SendingRequest));
+            prefix = "failed to send the handshake request: ";
+            await stream.WriteAsync(connect.Request, cancellation).ConfigureAwait(false);
+
+            self.Tell(new StepStarted(Step.ReceivingResponse));
+            prefix = ProtocolErrors.FailedToReceiveResponseHeaderPrefix;
+            var buffer = new byte[4096];
+            int filled = 0;
+            while (true)
+            {
+                var response = ClientHandshake.TryReadResponse(buffer.AsSpan(0, filled), connect.Key, connect.OfferedProtocols, connect.MaxHeaderLen);
+                if (response.Status == HeadReadStatus.Failed)
+                    return new ConnectFailed(response.Error!, response.RawHeader);
+                if (response.Status == HeadReadStatus.Complete)
+                    return new Handshaked(stream, socket, ByteString.FromBytes(buffer[response.Consumed..filled]), response.RawHeader!);
+                if (filled == buffer.Length)
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellation).ConfigureAwait(false);
+                if (read == 0)
+                    return new ConnectFailed(prefix + SocketErrors.Closed, null);
+                filled += read;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return new ConnectFailed(prefix + SocketErrors.Timeout, null);
+        }
+        catch (Exception error)
+        {
+            return new ConnectFailed(prefix + SocketErrors.Describe(error), null);
+        }
+    }
+
+    private void OnHandshaked(Handshaked done)
+    {
+        Timers.Cancel("step");
+        var options = _options!;
+        _connection = ClientConnection.Start(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
+            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options.EffectiveMaxRecvLen, _materializer);
+        StopWhenClosed(_connection);
+        StartTicking(options.Timeout);
+        _replyTo.Tell(new Connected(_connection, done.RawHeader));
+    }
+}
