@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Cosocket.Actors.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cosocket.Host.Tests;
+
+/// <summary>
+/// Cosocket's client against independent servers: Python <c>websockets</c>, Node <c>ws</c> and
+/// Kestrel. Each exchange: text, binary up to 1 MiB, a ping answered by a pong, and a close
+/// answered with the same code.
+/// </summary>
+public sealed class ClientInteropTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private ActorSystem _system = null!;
+
+    public Task InitializeAsync()
+    {
+        _system = ActorSystem.Create("client-interop");
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _system.Terminate();
+
+    private async Task ExchangeAsync(string uri)
+    {
+        var (client, _) = WebSocketClient.New(_system, new ClientOptions { MaxPayloadLen = 2 << 20, Timeout = Patience });
+        var (ok, err, res) = await client!.ConnectAsync(uri);
+        Assert.True(ok == 1, $"{err}\n{res}");
+
+        Assert.Null((await client.SendTextAsync("你好, WebSocket!")).Err);
+        var text = await client.RecvFrameAsync();
+        Assert.Equal(("text", "你好, WebSocket!"), (text.Type, text.Text));
+
+        foreach (int size in new[] { 3, 126, 65536, 1 << 20 })
+        {
+            byte[] payload = new byte[size];
+            new Random(size).NextBytes(payload);
+            Assert.Null((await client.SendBinaryAsync(payload)).Err);
+            var back = await client.RecvFrameAsync();
+            Assert.Equal("binary", back.Type);
+            Assert.Equal(payload, back.Data);
+        }
+
+        Assert.Null((await client.SendPingAsync("are you there?"u8.ToArray())).Err);
+        var pong = await client.RecvFrameAsync();
+        Assert.Equal(("pong", "are you there?"), (pong.Type, pong.Text));
+
+        Assert.Null((await client.SendCloseAsync(1000, "bye")).Err);
+        var close = await client.RecvFrameAsync();
+        Assert.Equal(("close", (ushort?)1000), (close.Type, close.Code));
+        Assert.Equal((1, (string?)null), await client.CloseAsync());
+    }
+
+    private async Task ExchangeWithPeerAsync(string program, string script)
+    {
+        using var server = PeerProcess.Start(program, [script], PeerProcess.InteropDirectory, watchFor: "listening ");
+        string port = Regex.Match(await server.Watched.WaitAsync(Patience), @"listening (\d+)").Groups[1].Value;
+        await ExchangeAsync($"ws://127.0.0.1:{port}/");
+    }
+
+    [Fact]
+    public Task AgainstPythonWebsockets() => ExchangeWithPeerAsync("/usr/bin/python3", "echo_server.py");
+
+    [Fact]
+    public Task AgainstNodeWs() => ExchangeWithPeerAsync("node", "echo_server.mjs");
+
+    [Fact]
+    public async Task AgainstKestrel()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var app = builder.Build();
+        app.UseWebSockets();
+        app.Map("/echo", async context =>
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[64 * 1024];
+            using var message = new MemoryStream();
+            while (true)
+            {
+                var result = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(result.CloseStatus!.Value, result.CloseStatusDescription, CancellationToken.None);
+                    return;
+                }
+                message.Write(buffer, 0, result.Count);
+                if (result.EndOfMessage)
+                {
+                    await socket.SendAsync(message.ToArray(), result.MessageType, true, CancellationToken.None);
+                    message.SetLength(0);
+                }
+            }
+        });
+        await app.StartAsync();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        await ExchangeAsync(address.Replace("http://", "ws://") + "/echo");
+    }
+}
