@@ -65,7 +65,7 @@ public sealed class ClientInteropTests : IAsyncLifetime
     private async Task ExchangeWithPeerAsync(string program, string script)
     {
         using var server = PeerProcess.Start(program, [script], PeerProcess.InteropDirectory, watchFor: "listening ");
-        string port = Regex.Match(await server.Watched.WaitAsync(Patience), @"listening (\d+)").Groups[1].Value;
+        string port = Regex.Match(await server.WaitForWatchedAsync(Patience), @"listening (\d+)").Groups[1].Value;
         await ExchangeAsync($"ws://127.0.0.1:{port}/");
     }
 

@@ -30,6 +30,31 @@ internal sealed class PeerProcess : IDisposable
         }
     }
 
+    /// <summary>The <c>cosocket</c> executable as the Host project built it (same configuration as the tests).</summary>
+    public static string CosocketExecutable
+    {
+        get
+        {
+            // The tests run from tests/<project>/bin/<configuration>/net10.0/.
+            string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+            string root = Path.GetDirectoryName(InteropDirectory)!;
+            return Path.Combine(Path.GetDirectoryName(root)!, "src", "Host", "bin", configuration, "net10.0", "cosocket");
+        }
+    }
+
+    /// <summary>The first output line containing the watched text, or a failure that shows all the output.</summary>
+    public async Task<string> WaitForWatchedAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await _watched.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"\"{_watchFor}\" not seen in {timeout}; output:\n{Output}");
+        }
+    }
+
     public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, string? watchFor = null)
     {
         var info = new ProcessStartInfo(fileName)
@@ -68,9 +93,6 @@ internal sealed class PeerProcess : IDisposable
                 return _stdout + (_stderr.Length > 0 ? "\nstderr:\n" + _stderr : "");
         }
     }
-
-    /// <summary>The first output line that contains the watched text.</summary>
-    public Task<string> Watched => _watched.Task;
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {

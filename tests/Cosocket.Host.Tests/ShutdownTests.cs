@@ -11,9 +11,9 @@ public class ShutdownTests
     [Fact]
     public async Task Sigterm_SendsClose1001ToEveryConnection_WaitsForThem_AndExitsZero()
     {
-        string executable = Path.Combine(AppContext.BaseDirectory, "cosocket");
-        using var server = PeerProcess.Start(executable, ["serve", "--listen", "127.0.0.1:0"], AppContext.BaseDirectory, watchFor: "cosocket listening on ");
-        string listening = await server.Watched.WaitAsync(Patience);
+        string executable = PeerProcess.CosocketExecutable;
+        using var server = PeerProcess.Start(executable, ["serve", "--listen", "127.0.0.1:0"], Path.GetDirectoryName(executable), watchFor: "cosocket listening on ");
+        string listening = await server.WaitForWatchedAsync(Patience);
         var uri = new Uri(Regex.Match(listening, @"ws://127\.0\.0\.1:\d+").Value + "/echo");
 
         using var client = new ClientWebSocket();
