@@ -1,0 +1,159 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using Cosocket.Actors.Client;
+using Cosocket.Protocol;
+
+namespace Cosocket.Host;
+
+/// <summary>
+/// <c>cosocket connect URL</c>: a command-line WebSocket client, like wscat. Each line read from
+/// standard input is sent as a text message; every message received is printed (text as it is,
+/// binary as hex, or as a byte count past 64 bytes); pings are answered; with <c>--echo</c> every
+/// received data frame is sent back until the peer closes. A failed connect prints the seed's error
+/// and exits 1; bad arguments exit 2.
+/// </summary>
+public static class ConnectCommand
+{
+    public const string Usage = "usage: cosocket connect URL [--protocol P]... [--header \"Name: value\"]... [--origin O] [--host H] [--echo]";
+
+    private sealed record Arguments(string Url, ConnectOptions Options, bool Echo);
+
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter errors)
+    {
+        if (Parse(args) is not { } arguments)
+        {
+            await errors.WriteLineAsync(Usage);
+            return 2;
+        }
+        var system = ActorSystem.Create("cosocket-connect", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        try
+        {
+            return await RunAsync(system, arguments, input, output, errors);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    private static async Task<int> RunAsync(ActorSystem system, Arguments arguments, TextReader input, TextWriter output, TextWriter errors)
+    {
+        var (client, _) = WebSocketClient.New(system, new ClientOptions { Timeout = TimeSpan.FromSeconds(10), MaxPayloadLen = 16 << 20 });
+        var (ok, err, _) = await client!.ConnectAsync(arguments.Url, arguments.Options);
+        if (ok is null)
+        {
+            await errors.WriteLineAsync(err);
+            return 1;
+        }
+        client.SetTimeout(0); // an interactive session waits as long as it takes
+        await errors.WriteLineAsync($"connected to {arguments.Url}");
+
+        using var sending = new SemaphoreSlim(1); // one send at a time (D10): typed lines, pongs and echoes
+        async Task<bool> Send(Func<Task<Actors.Server.SendResult>> send)
+        {
+            await sending.WaitAsync();
+            try
+            {
+                var (bytes, sendError) = await send();
+                if (bytes is null)
+                    await errors.WriteLineAsync(sendError);
+                return bytes is not null;
+            }
+            finally
+            {
+                sending.Release();
+            }
+        }
+
+        var receiving = ReceiveAsync(client, arguments.Echo, output, errors, Send);
+        if (!arguments.Echo)
+        {
+            string? line;
+            while (!receiving.IsCompleted && (line = await input.ReadLineAsync()) is not null)
+            {
+                if (!await Send(() => client.SendTextAsync(line)))
+                    return 1;
+            }
+            if (!receiving.IsCompleted)
+                await Send(() => client.SendCloseAsync(CloseStatus.NormalClosure, ""));
+        }
+        int exitCode = await receiving;
+        await client.CloseAsync();
+        return exitCode;
+    }
+
+    private static async Task<int> ReceiveAsync(WebSocketClient client, bool echo, TextWriter output, TextWriter errors,
+        Func<Func<Task<Actors.Server.SendResult>>, Task<bool>> send)
+    {
+        while (true)
+        {
+            var frame = await client.RecvFrameAsync();
+            if (frame.IsError)
+            {
+                await errors.WriteLineAsync(frame.Err);
+                return 1;
+            }
+            switch (frame.Type)
+            {
+                case "ping":
+                    await send(() => client.SendPongAsync(frame.Data));
+                    continue;
+                case "pong":
+                    continue;
+                case "close":
+                    await errors.WriteLineAsync($"closed by the peer: {frame.Code?.ToString() ?? "no code"} {frame.Text}".TrimEnd());
+                    if (!client.Closed)
+                        await send(() => client.SendCloseAsync(frame.Code, frame.Text));
+                    return 0;
+            }
+            await output.WriteLineAsync(frame.Type == "binary" ? Describe(frame.Data!) : frame.Text);
+            await output.FlushAsync();
+            if (echo)
+            {
+                int opcode = frame.Type switch { "text" => 0x1, "binary" => 0x2, _ => 0x0 };
+                await send(() => client.SendFrameAsync(frame.Err != RecvFrameResult.Again, opcode, frame.Data));
+            }
+        }
+    }
+
+    private static string Describe(byte[] data) =>
+        data.Length <= 64 ? Convert.ToHexString(data) : $"<{data.Length} bytes>";
+
+    private static Arguments? Parse(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
+            return null;
+        var protocols = new List<string>();
+        var headers = new List<string>();
+        string? origin = null, host = null;
+        bool echo = false;
+        for (int i = 1; i < args.Length; i++)
+        {
+            if (args[i] == "--echo")
+            {
+                echo = true;
+                continue;
+            }
+            if (i + 1 >= args.Length)
+                return null;
+            string value = args[++i];
+            switch (args[i - 1])
+            {
+                case "--protocol": protocols.Add(value); break;
+                case "--header": headers.Add(value); break;
+                case "--origin": origin = value; break;
+                case "--host": host = value; break;
+                default: return null;
+            }
+        }
+        var options = new ConnectOptions
+        {
+            Protocols = protocols.Count > 0 ? protocols : null,
+            Headers = headers.Count > 0 ? headers : null,
+            Origin = origin,
+            Host = host,
+        };
+        return new Arguments(args[0], options, echo);
+    }
+}

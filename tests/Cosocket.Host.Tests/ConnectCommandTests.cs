@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Akka.Actor;
+using Cosocket.Actors.Server;
+
+namespace Cosocket.Host.Tests;
+
+/// <summary><c>cosocket connect</c>: the command-line client.</summary>
+public class ConnectCommandTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task EachLine_IsSentAsText_AndTheEchoesArePrinted()
+    {
+        await using var host = await RunningHost.StartAsync();
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        int exitCode = await ConnectCommand.RunAsync([host.Uri("/echo").ToString()], new StringReader("hello\n你好\n"), output, errors).WaitAsync(Patience);
+        Assert.Equal(0, exitCode);
+        Assert.Equal("hello\n你好\n", output.ToString().ReplaceLineEndings("\n"));
+        Assert.Contains("closed by the peer: 1000", errors.ToString());
+    }
+
+    [Fact]
+    public async Task Echo_SendsBackEveryDataMessage_UntilThePeerCloses()
+    {
+        var system = ActorSystem.Create("connect-echo");
+        try
+        {
+            var received = new BlockingCollection<string>();
+            var routes = new WebSocketRoutes().Map("/talk", async request =>
+            {
+                var (wb, _) = await WebSocketServer.NewAsync(request);
+                await wb!.SendTextAsync("one");
+                await wb.SendBinaryAsync(new byte[] { 1, 2, 255 });
+                await wb.SendPingAsync("p"u8.ToArray());
+                for (int i = 0; i < 3; i++)
+                {
+                    var frame = await wb.RecvFrameAsync();
+                    received.Add($"{frame.Type} {(frame.Type == "binary" ? Convert.ToHexString(frame.Data!) : frame.Text)}");
+                }
+                await wb.SendCloseAsync(1000, "done");
+                await wb.RecvFrameAsync();
+            });
+            var binding = CosocketServer.Bind(system, new IPEndPoint(IPAddress.Loopback, 0), routes);
+            var output = new StringWriter();
+            var errors = new StringWriter();
+            int exitCode = await ConnectCommand.RunAsync([$"ws://{binding.EndPoint}/talk", "--echo"], new StringReader(""), output, errors).WaitAsync(Patience);
+
+            Assert.True(exitCode == 0, errors.ToString());
+            Assert.Equal("one\n0102FF\n", output.ToString().ReplaceLineEndings("\n"));
+            Assert.Equal(["text one", "binary 0102FF", "pong p"], received.Take(3).ToArray());
+            Assert.Contains("closed by the peer: 1000 done", errors.ToString());
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task FailedConnect_PrintsTheSeedsError_AndExits1()
+    {
+        using var server = PeerProcess.Start(PeerProcess.CosocketExecutable, ["connect", "ws://127.0.0.1:1/echo"]);
+        Assert.Equal(1, await server.WaitForExitAsync(Patience));
+        Assert.Contains("failed to connect: connection refused", server.Output);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("--echo")]
+    [InlineData("ws://127.0.0.1:1/", "--protocol")]
+    [InlineData("ws://127.0.0.1:1/", "--nonsense", "x")]
+    public async Task BadArguments_PrintUsage_AndExit2(params string[] args)
+    {
+        var errors = new StringWriter();
+        Assert.Equal(2, await ConnectCommand.RunAsync(args, new StringReader(""), new StringWriter(), errors));
+        Assert.StartsWith("usage: cosocket connect URL", errors.ToString());
+    }
+}
