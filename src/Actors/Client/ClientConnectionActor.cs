@@ -60,6 +60,24 @@ public sealed class ClientConnectionActor : FrameConnectionActor
             Context.Stop(Self);
         });
         Receive<Shutdown>(_ => BeginClose(_options!.CloseTimeout));
+        Receive<EnterIdle>(OnEnterIdle);
+        Receive<LeaveIdle>(_ =>
+        {
+            _idleWatch?.Cancel();
+            _idleWatch = null;
+        });
+    }
+
+    private void OnEnterIdle(EnterIdle idle)
+    {
+        if (_connection is null)
+            return;
+        _idleWatch = new CancellationTokenSource();
+        var self = Self;
+        var pools = idle.Pools;
+        _connection.Incoming.WaitToReadAsync(_idleWatch.Token).AsTask().ContinueWith(
+            wait => { if (!wait.IsCanceled) pools.Tell(new ConnectionPools.IdleDisturbed(self)); },
+            TaskContinuationOptions.ExecuteSynchronously);
     }
 
     public static Props Props(string id, IMaterializer materializer) => Akka.Actor.Props.Create(() => new ClientConnectionActor(id, materializer));
@@ -74,12 +92,22 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     /// server has the close timeout to close its side.</summary>
     internal sealed record Shutdown;
 
+    /// <summary>The connection rests in a pool: anything the peer sends or an end of input makes it
+    /// unusable, and <paramref name="Pools"/> is told so.</summary>
+    internal sealed record EnterIdle(IActorRef Pools);
+
+    /// <summary>The connection leaves the pool for a new owner.</summary>
+    internal sealed record LeaveIdle;
+
+    private CancellationTokenSource? _idleWatch;
+
     protected override void PostStop()
     {
         base.PostStop();
         if (_connection is null)
             _socket?.Dispose();
         _connecting?.Dispose();
+        _idleWatch?.Dispose();
     }
 
     private void OnConnect(Connect connect)

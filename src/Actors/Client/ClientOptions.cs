@@ -63,6 +63,16 @@ public sealed record ConnectOptions
     /// <summary>Sec-WebSocket-Key; default 16 random bytes in base64.</summary>
     public string? Key { get; init; }
 
+    /// <summary>The keepalive pool's name; default <c>host:port</c> (the socket path for Unix sockets).</summary>
+    public string? Pool { get; init; }
+
+    /// <summary>The pool's size when this connect creates it (default 30); with <see cref="Backlog"/>,
+    /// also the most connections of the pool open at once.</summary>
+    public int? PoolSize { get; init; }
+
+    /// <summary>How many connects may wait for a slot when <see cref="PoolSize"/> connections are open.</summary>
+    public int? Backlog { get; init; }
+
     /// <summary>Largest response head accepted (D2): 16384.</summary>
     public int MaxHeaderLen { get; init; } = HttpHead.DefaultMaxHeaderLength;
 }

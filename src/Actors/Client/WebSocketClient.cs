@@ -18,8 +18,7 @@ namespace Cosocket.Actors.Client;
 /// <remarks>
 /// Thread-safety as <see cref="WebSocketServer"/>: one receive and one send at a time (D10), and code
 /// awaiting these methods may resume on the connection's stream thread, so it must not block.
-/// Not yet: <c>wss://</c>, the keepalive pool (<c>pool</c>, <c>pool_size</c>, <c>backlog</c>,
-/// <c>set_keepalive</c>) and the TLS options.
+/// Not yet: <c>wss://</c> and the TLS options.
 /// </remarks>
 public sealed class WebSocketClient
 {
@@ -32,8 +31,11 @@ public sealed class WebSocketClient
     private readonly ActorSystem _system;
     private readonly ClientOptions _options;
     private FrameSession? _session;
+    private string? _poolKey;
     private volatile bool _closed;
     private volatile bool _socketClosed;
+    private volatile bool _fatalBefore;
+    private volatile bool _closeReceived;
 
     private WebSocketClient(ActorSystem system, ClientOptions options)
     {
@@ -49,11 +51,14 @@ public sealed class WebSocketClient
         return options.Validate() is { } err ? (null, err) : (new WebSocketClient(system, options), null);
     }
 
-    /// <summary>The seed's <c>fatal</c> flag.</summary>
-    public bool Fatal => _session?.Fatal ?? false;
+    /// <summary>The seed's <c>fatal</c> flag; a later <c>connect</c> does not reset it, as in the original.</summary>
+    public bool Fatal => _fatalBefore || (_session?.Fatal ?? false);
 
     /// <summary>The seed's <c>closed</c> flag: set by <see cref="SendCloseAsync"/>, whether the send worked or not.</summary>
     public bool Closed => _closed;
+
+    /// <summary>The established connection, for tests that need to wait on its queues.</summary>
+    internal ClientConnection? Established => _session?.Connection as ClientConnection;
 
     /// <summary>The connection actor once connected: <c>Tell</c> it to send, close or subscribe.</summary>
     public IActorRef? Connection => _session?.Connection.Self;
@@ -62,7 +67,8 @@ public sealed class WebSocketClient
     /// The seed's <c>connect(uri, opts)</c> → <c>ok, err, res</c>. The request is the original's byte
     /// for byte (spec §3.3 step 12); the response must be a 101 with the right Sec-WebSocket-Accept
     /// and the other checks of RFC 6455 §4.1 (D2). Connecting, sending the request and receiving the
-    /// response are each bounded by the <c>timeout</c>.
+    /// response are each bounded by the <c>timeout</c>. An idle connection of the same pool is
+    /// reused instead: no handshake, and <c>res</c> is <c>connection reused</c>.
     /// </summary>
     public async Task<ConnectResult> ConnectAsync(string uri, ConnectOptions? options = null)
     {
@@ -73,6 +79,8 @@ public sealed class WebSocketClient
             return ConnectResult.Failure(WssNotSupportedYet);
         if (options.MaxHeaderLen <= 0)
             return ConnectResult.Failure("max_header_len must be positive");
+        if (options.PoolSize is <= 0 || options.Backlog is < 0)
+            return ConnectResult.Failure("pool_size must be positive and backlog not negative");
 
         string key = options.Key ?? HandshakeKeys.NewKey();
         string? protocols = options.Protocols is { Count: > 0 } list ? ClientRequest.JoinProtocols(list) : null;
@@ -81,21 +89,67 @@ public sealed class WebSocketClient
         if (request is null)
             return ConnectResult.Failure(requestError!);
 
-        var supervisor = CosocketClients.Get(_system).Supervisor;
-        var opened = await supervisor.Ask<ClientSupervisor.Opened>(new ClientSupervisor.Open()).ConfigureAwait(false);
-        var outcome = await opened.Connection.Ask<object>(
-            new ClientConnectionActor.Connect(target, request, key, protocols, options.MaxHeaderLen, _options)).ConfigureAwait(false);
+        string poolKey = options.Pool ?? target.DefaultPoolKey;
+        var acquired = await CosocketClients.Get(_system).Pools
+            .Ask<object>(new ConnectionPools.Acquire(poolKey, options.PoolSize, options.Backlog, _options.Timeout)).ConfigureAwait(false);
+        object outcome = acquired switch
+        {
+            ConnectionPools.Reuse reuse => reuse,
+            ConnectionPools.OpenNew open => await open.Connection.Ask<object>(
+                new ClientConnectionActor.Connect(target, request, key, protocols, options.MaxHeaderLen, _options)).ConfigureAwait(false),
+            _ => acquired,
+        };
         switch (outcome)
         {
+            case ConnectionPools.Reuse reuse:
+                Attach(reuse.Established, poolKey);
+                return new ConnectResult(1, null, "connection reused");
             case ClientConnectionActor.Connected connected:
-                _session = new FrameSession(connected.Connection, _options.EffectiveMaxSendLen, !_options.SendUnmasked, _options.Timeout);
-                _socketClosed = false;
+                Attach(connected.Connection, poolKey);
                 return new ConnectResult(1, null, connected.RawHeader);
+            case ConnectionPools.AcquireFailed failed:
+                return ConnectResult.Failure(failed.Err);
             case ClientConnectionActor.ConnectFailed failed:
                 return ConnectResult.Failure(failed.Err, failed.RawHeader);
             default:
                 return ConnectResult.Failure("failed to connect: " + outcome);
         }
+    }
+
+    private void Attach(ClientConnection connection, string poolKey)
+    {
+        _fatalBefore = Fatal;
+        _session = new FrameSession(connection, _options.EffectiveMaxSendLen, !_options.SendUnmasked, _options.Timeout);
+        connection.Self.Tell(new FrameConnectionActor.TimeoutChanged(_options.Timeout)); // a reused connection ticks for its new owner
+        _poolKey = poolKey;
+        _socketClosed = false;
+        _closeReceived = false;
+    }
+
+    /// <summary>
+    /// The seed's <c>set_keepalive(max_idle_timeout, pool_size)</c>: puts the connection into its
+    /// pool for a later <c>connect</c> with the same pool, and this object behaves as closed. It
+    /// refuses, with ngx_lua's own words (D9), a connection that cannot be reused: <c>closed</c>,
+    /// <c>unread data in buffer</c>, or <c>invalid connection</c> (after a fatal error, the end of
+    /// input, or a close frame sent or received).
+    /// </summary>
+    /// <param name="maxIdleTimeout">How long it may rest unused: null is 60 s, zero is forever.</param>
+    /// <param name="poolSize">The pool's size if this creates the pool (default 30).</param>
+    public async Task<(int? Ok, string? Err)> SetKeepaliveAsync(TimeSpan? maxIdleTimeout = null, int? poolSize = null)
+    {
+        if (_session is null)
+            return (null, NotInitialized);
+        if (_socketClosed)
+            return (null, SocketErrors.Closed);
+        var connection = (ClientConnection)_session.Connection;
+        if (Fatal || _closed || _closeReceived || connection.Incoming.IsCompleted)
+            return (null, "invalid connection");
+        if (connection.Incoming.Count > 0 || !connection.Framing.AtFrameBoundary)
+            return (null, "unread data in buffer");
+        _socketClosed = true;
+        await CosocketClients.Get(_system).Pools.Ask<ConnectionPools.Released>(
+            new ConnectionPools.Release(_poolKey!, connection.Self, connection, maxIdleTimeout, poolSize)).ConfigureAwait(false);
+        return (1, null);
     }
 
     /// <summary>The seed's <c>set_timeout(ms)</c>: null, or <c>not initialized yet</c> before a connect.</summary>
@@ -109,16 +163,21 @@ public sealed class WebSocketClient
 
     /// <summary>The seed's <c>recv_frame()</c>: masked and unmasked frames are both accepted (cs.t TEST 15).
     /// It does not look at <see cref="Closed"/>: the server's close reply can still be read.</summary>
-    public Task<RecvFrameResult> RecvFrameAsync()
+    public async Task<RecvFrameResult> RecvFrameAsync()
     {
+        if (Fatal)
+            return RecvFrameResult.Failure(FrameSession.FatalErrorAlreadyHappened);
         if (_session is null)
-            return Task.FromResult(RecvFrameResult.Failure(Fatal ? FrameSession.FatalErrorAlreadyHappened : NotInitializedYet));
-        if (_socketClosed && !_session.Fatal)
+            return RecvFrameResult.Failure(NotInitializedYet);
+        if (_socketClosed)
         {
             _session.SetFatal();
-            return Task.FromResult(RecvFrameResult.Failure(ReadPhase.FirstTwoBytes.Describe(SocketErrors.Closed)));
+            return RecvFrameResult.Failure(ReadPhase.FirstTwoBytes.Describe(SocketErrors.Closed));
         }
-        return _session.RecvFrameAsync();
+        var frame = await _session.RecvFrameAsync().ConfigureAwait(false);
+        if (frame.Type == "close")
+            _closeReceived = true;
+        return frame;
     }
 
     public Task<SendResult> SendTextAsync(string text) => SendFrameAsync(true, (int)Opcode.Text, Encoding.UTF8.GetBytes(text));

@@ -15,6 +15,7 @@ public sealed class FramingControl
 {
     private long _maxPayloadLength;
     private int _phase;
+    private bool _atFrameBoundary = true;
 
     internal FramingControl(long maxPayloadLength) => _maxPayloadLength = maxPayloadLength;
 
@@ -27,7 +28,14 @@ public sealed class FramingControl
 
     public ReadPhase Phase => (ReadPhase)Volatile.Read(ref _phase);
 
-    internal void SetPhase(ReadPhase phase) => Volatile.Write(ref _phase, (int)phase);
+    /// <summary>False while part of a frame has been read but not delivered.</summary>
+    public bool AtFrameBoundary => Volatile.Read(ref _atFrameBoundary);
+
+    internal void SetProgress(ReadPhase phase, bool atFrameBoundary)
+    {
+        Volatile.Write(ref _phase, (int)phase);
+        Volatile.Write(ref _atFrameBoundary, atFrameBoundary);
+    }
 }
 
 /// <summary>
@@ -135,7 +143,7 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
                 if (input.IsEmpty)
                     break;
             }
-            _control.SetPhase(decoder.Phase);
+            _control.SetProgress(decoder.Phase, decoder.IsAtFrameBoundary);
             DeliverResult();
         }
 

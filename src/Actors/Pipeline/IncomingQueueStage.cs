@@ -57,6 +57,19 @@ public sealed class IncomingQueue
         return new ValueTask<bool>(waiter.Task);
     }
 
+    /// <summary>Results waiting for the receiver.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+                return _results.Count;
+        }
+    }
+
+    /// <summary>True once the input has ended (EOF, a transport failure or a protocol error).</summary>
+    public bool IsCompleted => _completed;
+
     internal void Started(Action resume) => _resume = resume;
 
     /// <returns>Whether there is room for more.</returns>
