@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.IO;
 using Akka.Streams;
@@ -19,15 +21,18 @@ namespace Cosocket.Actors.Client;
 /// </summary>
 public sealed class ClientConnectionActor : FrameConnectionActor
 {
-    internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options);
+    internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options, TlsSettings? Tls);
+
+    /// <summary>What a <c>wss://</c> connect needs: the server name (SNI), verification, a client certificate.</summary>
+    internal sealed record TlsSettings(string ServerName, bool Verify, X509Certificate2Collection? Trusted, X509Certificate2? ClientCertificate);
     internal sealed record Connected(ClientConnection Connection, string RawHeader);
     internal sealed record ConnectFailed(string Err, string? RawHeader);
 
-    private enum Step { Connecting, SendingRequest, ReceivingResponse }
+    private enum Step { Connecting, TlsHandshake, SendingRequest, ReceivingResponse }
 
     private sealed record StepStarted(Step Step);
     private sealed record StepTimedOut(Step Step);
-    private sealed record Handshaked(NetworkStream Stream, Socket Socket, ByteString AlreadyRead, string RawHeader);
+    private sealed record Handshaked(Stream Stream, Socket Socket, ByteString AlreadyRead, string RawHeader);
 
     private readonly string _id;
     private readonly IMaterializer _materializer;
@@ -141,7 +146,13 @@ public sealed class ClientConnectionActor : FrameConnectionActor
             else
                 await socket.ConnectAsync(uri.Host, uri.Port, cancellation).ConfigureAwait(false);
 
-            var stream = new NetworkStream(socket, ownsSocket: true);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (connect.Tls is { } tls)
+            {
+                self.Tell(new StepStarted(Step.TlsHandshake));
+                prefix = "ssl handshake failed: ";
+                stream = await TlsHandshakeAsync(stream, tls, cancellation).ConfigureAwait(false);
+            }
             self.Tell(new StepStarted(Step.SendingRequest));
             prefix = "failed to send the handshake request: ";
             await stream.WriteAsync(connect.Request, cancellation).ConfigureAwait(false);
@@ -169,9 +180,61 @@ public sealed class ClientConnectionActor : FrameConnectionActor
         {
             return new ConnectFailed(prefix + SocketErrors.Timeout, null);
         }
+        catch (IOException error) when (prefix == "ssl handshake failed: " && error.InnerException is not SocketException)
+        {
+            return new ConnectFailed(prefix + error.Message, null);
+        }
         catch (Exception error)
         {
             return new ConnectFailed(prefix + SocketErrors.Describe(error), null);
+        }
+    }
+
+    /// <summary>The client side of TLS. A verification failure is worded as OpenSSL words it.</summary>
+    private static async Task<Stream> TlsHandshakeAsync(Stream inner, TlsSettings tls, CancellationToken cancellation)
+    {
+        string? failure = null;
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, chain, errors) =>
+        {
+            if (!tls.Verify)
+                return true;
+            if (tls.Trusted is { } trusted && certificate is not null && errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors))
+            {
+                // A custom trust store: build the chain against it alone.
+                using var custom = new X509Chain();
+                custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                custom.ChainPolicy.CustomTrustStore.AddRange(trusted);
+                custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                bool valid = custom.Build(new X509Certificate2(certificate));
+                errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
+                if (!valid)
+                    errors |= SslPolicyErrors.RemoteCertificateChainErrors;
+                chain = custom;
+                failure = TlsErrors.Describe(certificate, custom, errors);
+                return failure is null;
+            }
+            failure = TlsErrors.Describe(certificate, chain, errors);
+            return failure is null;
+        });
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = tls.ServerName,
+                ClientCertificates = tls.ClientCertificate is null ? null : [tls.ClientCertificate],
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            }, cancellation).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception error) when (failure is not null && error is not OperationCanceledException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new IOException(failure, error);
+        }
+        catch
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

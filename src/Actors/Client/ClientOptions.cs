@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Client;
@@ -72,6 +73,22 @@ public sealed record ConnectOptions
 
     /// <summary>How many connects may wait for a slot when <see cref="PoolSize"/> connections are open.</summary>
     public int? Backlog { get; init; }
+
+    /// <summary>Verify the server's certificate for <c>wss://</c>: on by default (D5, secure by default).</summary>
+    public bool SslVerify { get; init; } = true;
+
+    /// <summary>Certificates to trust instead of the system's store (a test CA, a private CA).</summary>
+    public X509Certificate2Collection? SslTrustedCertificates { get; init; }
+
+    /// <summary>The TLS server name (SNI, and the name verified): default the <see cref="Host"/>
+    /// option without a port, else the URI's host (D7: a port is never put in SNI).</summary>
+    public string? ServerName { get; init; }
+
+    /// <summary>The client certificate for mutual TLS, PEM; needs <see cref="ClientPrivKey"/>.</summary>
+    public string? ClientCert { get; init; }
+
+    /// <summary>The client certificate's private key, PEM.</summary>
+    public string? ClientPrivKey { get; init; }
 
     /// <summary>Largest response head accepted (D2): 16384.</summary>
     public int MaxHeaderLen { get; init; } = HttpHead.DefaultMaxHeaderLength;

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akka.Actor;
 using Cosocket.Actors.Connections;
@@ -18,15 +19,13 @@ namespace Cosocket.Actors.Client;
 /// <remarks>
 /// Thread-safety as <see cref="WebSocketServer"/>: one receive and one send at a time (D10), and code
 /// awaiting these methods may resume on the connection's stream thread, so it must not block.
-/// Not yet: <c>wss://</c> and the TLS options.
 /// </remarks>
 public sealed class WebSocketClient
 {
     public const string NotInitialized = "not initialized";
     public const string NotInitializedYet = "not initialized yet";
     public const string AlreadyClosed = "already closed";
-    /// <summary>Said by <see cref="ConnectAsync"/> for a <c>wss://</c> URI until TLS is in.</summary>
-    public const string WssNotSupportedYet = "failed to connect: wss is not supported yet";
+    public const string ClientPrivKeyRequired = "client_priv_key must be provided with client_cert";
 
     private readonly ActorSystem _system;
     private readonly ClientOptions _options;
@@ -75,8 +74,6 @@ public sealed class WebSocketClient
         options ??= new ConnectOptions();
         if (!WebSocketUri.TryParse(uri, out var target, out string? uriError))
             return ConnectResult.Failure(uriError);
-        if (target.IsSecure)
-            return ConnectResult.Failure(WssNotSupportedYet);
         if (options.MaxHeaderLen <= 0)
             return ConnectResult.Failure("max_header_len must be positive");
         if (options.PoolSize is <= 0 || options.Backlog is < 0)
@@ -89,6 +86,10 @@ public sealed class WebSocketClient
         if (request is null)
             return ConnectResult.Failure(requestError!);
 
+        var (tls, tlsError) = TlsFor(target, options);
+        if (tlsError is not null)
+            return ConnectResult.Failure(tlsError);
+
         string poolKey = options.Pool ?? target.DefaultPoolKey;
         var acquired = await CosocketClients.Get(_system).Pools
             .Ask<object>(new ConnectionPools.Acquire(poolKey, options.PoolSize, options.Backlog, _options.Timeout)).ConfigureAwait(false);
@@ -96,7 +97,7 @@ public sealed class WebSocketClient
         {
             ConnectionPools.Reuse reuse => reuse,
             ConnectionPools.OpenNew open => await open.Connection.Ask<object>(
-                new ClientConnectionActor.Connect(target, request, key, protocols, options.MaxHeaderLen, _options)).ConfigureAwait(false),
+                new ClientConnectionActor.Connect(target, request, key, protocols, options.MaxHeaderLen, _options, tls)).ConfigureAwait(false),
             _ => acquired,
         };
         switch (outcome)
@@ -114,6 +115,42 @@ public sealed class WebSocketClient
             default:
                 return ConnectResult.Failure("failed to connect: " + outcome);
         }
+    }
+
+    /// <summary>
+    /// The TLS settings of a <c>wss://</c> connect. SNI (D7): the <c>server_name</c> option, else the
+    /// <c>host</c> option without its port, else the URI's host; a port never goes into SNI.
+    /// </summary>
+    private static (ClientConnectionActor.TlsSettings? Tls, string? Err) TlsFor(WebSocketUri target, ConnectOptions options)
+    {
+        // Checked for ws:// too, as the original checks its options before looking at the scheme.
+        if (options.ClientCert is not null && options.ClientPrivKey is null)
+            return (null, ClientPrivKeyRequired);
+        if (!target.IsSecure)
+            return (null, null);
+        X509Certificate2? certificate = null;
+        if (options.ClientCert is not null)
+        {
+            try
+            {
+                certificate = X509Certificate2.CreateFromPem(options.ClientCert, options.ClientPrivKey);
+            }
+            catch (Exception bad) when (bad is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                return (null, "failed to set TLS client certificate: " + bad.Message);
+            }
+        }
+        string serverName = options.ServerName
+            ?? (options.Host is { } host ? HostWithoutPort(host) : target.Host);
+        return (new ClientConnectionActor.TlsSettings(serverName, options.SslVerify, options.SslTrustedCertificates, certificate), null);
+    }
+
+    private static string HostWithoutPort(string host)
+    {
+        if (host.StartsWith('['))
+            return host[1..host.IndexOf(']')];
+        int colon = host.LastIndexOf(':');
+        return colon > 0 && host.IndexOf(':') == colon ? host[..colon] : host;
     }
 
     private void Attach(ClientConnection connection, string poolKey)

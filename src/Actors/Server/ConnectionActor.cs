@@ -1,4 +1,6 @@
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
@@ -21,6 +23,8 @@ public sealed class ConnectionActor : FrameConnectionActor
     private sealed record Arrived(HandshakeArrival Arrival);
     private sealed record HandlerFinished(Exception? Error);
     private sealed record HandshakeTimedOut;
+    private sealed record Secured(SslStream Stream);
+    private sealed record TlsFailed(string Reason);
 
     private readonly Socket _socket;
     private readonly string _id;
@@ -28,11 +32,14 @@ public sealed class ConnectionActor : FrameConnectionActor
     private readonly ServerOptions _options;
     private readonly IActorRef _registry;
     private readonly IMaterializer _materializer;
-    private ConnectionCore _core = null!;
+    private readonly ServerTls? _tls;
+    private readonly CancellationTokenSource _securing = new();
+    private ConnectionCore? _core;
     private ServerOptions? _upgradedWith;
 
-    public ConnectionActor(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer)
+    public ConnectionActor(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls)
     {
+        _tls = tls;
         _socket = socket;
         _id = id;
         _routes = routes;
@@ -45,13 +52,23 @@ public sealed class ConnectionActor : FrameConnectionActor
         Receive<HandlerFinished>(OnHandlerFinished);
         Receive<HandshakeTimedOut>(_ =>
         {
-            if (_upgradedWith is null)
+            if (_upgradedWith is not null)
+                return;
+            if (_core is null)
+                _securing.Cancel();
+            else
                 _core.Transport.Abort("handshake timeout");
+        });
+        Receive<Secured>(m => StartGraph(m.Stream, m.Stream.TargetHostName));
+        Receive<TlsFailed>(m =>
+        {
+            Log.Debug("TLS handshake with {0} failed: {1}", _socket.RemoteEndPoint, m.Reason);
+            Context.Stop(Self);
         });
     }
 
-    public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer));
+    public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls = null) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer, tls));
 
     internal override FrameConnection? Connection => _core;
 
@@ -61,11 +78,64 @@ public sealed class ConnectionActor : FrameConnectionActor
 
     protected override void PreStart()
     {
+        Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), _options.HandshakeTimeout);
         var stream = new NetworkStream(_socket, ownsSocket: true);
-        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer);
+        if (_tls is null)
+            StartGraph(stream, serverName: null);
+        else
+            SecureAsync(stream, _tls, _securing.Token).PipeTo(Self);
+    }
+
+    protected override void PostStop()
+    {
+        base.PostStop();
+        if (_core is null)
+            _socket.Dispose();
+        _securing.Dispose();
+    }
+
+    /// <summary>The server side of TLS, bounded by the handshake timeout.</summary>
+    private static async Task<object> SecureAsync(Stream inner, ServerTls tls, CancellationToken cancellation)
+    {
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = tls.Certificate,
+                ClientCertificateRequired = tls.ClientCertificateRequired,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
+                    ValidateClient(tls, certificate, errors),
+            }, cancellation).ConfigureAwait(false);
+            return new Secured(ssl);
+        }
+        catch (Exception error)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return new TlsFailed(error.Message);
+        }
+    }
+
+    /// <summary>Mutual TLS: a client certificate, when required, must chain to the trusted CAs.</summary>
+    private static bool ValidateClient(ServerTls tls, X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+            return !tls.ClientCertificateRequired;
+        if (tls.TrustedClientCertificates is not { } trusted)
+            return errors == SslPolicyErrors.None;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(new X509Certificate2(certificate));
+    }
+
+    private void StartGraph(Stream stream, string? serverName)
+    {
+        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
         _core.Handshake.Arrival.PipeTo(Self, success: arrival => new Arrived(arrival));
         StopWhenClosed(_core);
-        Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), _options.HandshakeTimeout);
     }
 
     private void OnArrival(HandshakeArrival arrival)
@@ -74,10 +144,10 @@ public sealed class ConnectionActor : FrameConnectionActor
         {
             // A head that is not HTTP or too large gets its D4 answer; a vanished client gets nothing.
             if (arrival.Error is { } error && error.Message != SocketErrors.Closed)
-                _ = _core.Handshake.RejectAsync(ServerHandshake.BuildRejection(error));
+                _ = _core!.Handshake.RejectAsync(ServerHandshake.BuildRejection(error));
             return;
         }
-        var request = new WebSocketRequest(_core, arrival.Request);
+        var request = new WebSocketRequest(_core!, arrival.Request);
         var handler = _routes.Find(request.Path);
         if (handler is null)
         {
@@ -102,7 +172,7 @@ public sealed class ConnectionActor : FrameConnectionActor
         _upgradedWith = upgraded.Options;
         Timers.Cancel("handshake");
         StartTicking(upgraded.Options.Timeout);
-        _registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(_id, _core.RemoteEndPoint, upgraded.Path, DateTimeOffset.UtcNow, Self)));
+        _registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(_id, _core!.RemoteEndPoint, upgraded.Path, DateTimeOffset.UtcNow, Self)));
     }
 
     /// <summary>

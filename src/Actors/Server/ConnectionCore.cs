@@ -25,12 +25,15 @@ internal sealed class ConnectionCore : FrameConnection
 
     public HandshakeControl Handshake { get; }
 
+    /// <summary>The server name the client sent in TLS (SNI), or null.</summary>
+    public string? ServerName { get; private init; }
+
     /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage included.</summary>
     public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
-        ServerOptions options, IMaterializer materializer)
+        ServerOptions options, IMaterializer materializer, string? serverName = null)
     {
         var handshake = BidiFlow.FromGraph(new HandshakeStage(options.MaxHeaderLen));
         var graph = Materialize(handshake, stream, shutdownSend, ByteString.Empty, forceMasking: true, options.EffectiveMaxRecvLen, materializer);
-        return new ConnectionCore(options, id, remote, self, graph);
+        return new ConnectionCore(options, id, remote, self, graph) { ServerName = serverName };
     }
 }

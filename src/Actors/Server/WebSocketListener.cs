@@ -39,8 +39,11 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private IActorRef? _drainRequester;
 
     /// <param name="listener">A bound, listening socket; the listener owns it from now on.</param>
-    public WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry)
+    private readonly ServerTls? _tls;
+
+    public WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null)
     {
+        _tls = tls;
         _listener = listener;
         _routes = routes;
         _options = options;
@@ -55,7 +58,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 return;
             }
             string id = Guid.NewGuid().ToString("N");
-            var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer), "connection-" + id);
+            var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer, _tls), "connection-" + id);
             _connections.Add(Context.Watch(connection));
             AcceptNext();
         });
@@ -75,8 +78,8 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry) =>
-        Akka.Actor.Props.Create(() => new WebSocketListener(listener, routes, options, registry));
+    public static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null) =>
+        Akka.Actor.Props.Create(() => new WebSocketListener(listener, routes, options, registry, tls));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 

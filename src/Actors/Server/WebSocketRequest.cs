@@ -39,6 +39,9 @@ public sealed class WebSocketRequest
 
     public EndPoint? RemoteEndPoint => Core.RemoteEndPoint;
 
+    /// <summary>On a <c>wss://</c> listener, the server name the client sent (SNI); else null.</summary>
+    public string? ServerName => Core.ServerName;
+
     /// <summary>Headers for the 101 response, after the ones the handshake sets (cs.t TEST 38).</summary>
     public List<KeyValuePair<string, string>> ResponseHeaders { get; } = [];
 

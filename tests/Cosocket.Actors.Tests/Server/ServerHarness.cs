@@ -16,7 +16,7 @@ internal sealed class ServerHarness
     private readonly BlockingCollection<string> _log = [];
     private readonly TaskCompletionSource _handlerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ServerHarness(ActorSystem system, Func<WebSocketRequest, ServerHarness, Task> handler, ServerOptions? options = null)
+    public ServerHarness(ActorSystem system, Func<WebSocketRequest, ServerHarness, Task> handler, ServerOptions? options = null, ServerTls? tls = null)
     {
         var routes = new WebSocketRoutes().Map("/s", async request =>
         {
@@ -29,7 +29,7 @@ internal sealed class ServerHarness
                 _handlerDone.TrySetResult();
             }
         });
-        Binding = CosocketServer.Bind(system, new IPEndPoint(IPAddress.Loopback, 0), routes, options);
+        Binding = CosocketServer.Bind(system, new IPEndPoint(IPAddress.Loopback, 0), routes, options, tls);
     }
 
     public ServerBinding Binding { get; }
