@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
@@ -15,7 +16,8 @@ namespace Cosocket.Host;
 /// </summary>
 public static class ConnectCommand
 {
-    public const string Usage = "usage: cosocket connect URL [--protocol P]... [--header \"Name: value\"]... [--origin O] [--host H] [--echo]";
+    public const string Usage = "usage: cosocket connect URL [--protocol P]... [--header \"Name: value\"]... [--origin O] [--host H] " +
+        "[--server-name S] [--insecure] [--ca FILE] [--cert FILE --key FILE] [--echo]";
 
     private sealed record Arguments(string Url, ConnectOptions Options, bool Echo);
 
@@ -117,6 +119,13 @@ public static class ConnectCommand
         }
     }
 
+    private static X509Certificate2Collection LoadCertificates(string pemFile)
+    {
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPemFile(pemFile);
+        return certificates;
+    }
+
     private static string Describe(byte[] data) =>
         data.Length <= 64 ? Convert.ToHexString(data) : $"<{data.Length} bytes>";
 
@@ -126,13 +135,14 @@ public static class ConnectCommand
             return null;
         var protocols = new List<string>();
         var headers = new List<string>();
-        string? origin = null, host = null;
-        bool echo = false;
+        string? origin = null, host = null, serverName = null, ca = null, cert = null, key = null;
+        bool echo = false, insecure = false;
         for (int i = 1; i < args.Length; i++)
         {
-            if (args[i] == "--echo")
+            if (args[i] is "--echo" or "--insecure")
             {
-                echo = true;
+                echo |= args[i] == "--echo";
+                insecure |= args[i] == "--insecure";
                 continue;
             }
             if (i + 1 >= args.Length)
@@ -144,15 +154,26 @@ public static class ConnectCommand
                 case "--header": headers.Add(value); break;
                 case "--origin": origin = value; break;
                 case "--host": host = value; break;
+                case "--server-name": serverName = value; break;
+                case "--ca": ca = value; break;
+                case "--cert": cert = value; break;
+                case "--key": key = value; break;
                 default: return null;
             }
         }
+        if ((cert is null) != (key is null))
+            return null;
         var options = new ConnectOptions
         {
             Protocols = protocols.Count > 0 ? protocols : null,
             Headers = headers.Count > 0 ? headers : null,
             Origin = origin,
             Host = host,
+            ServerName = serverName,
+            SslVerify = !insecure,
+            SslTrustedCertificates = ca is null ? null : LoadCertificates(ca),
+            ClientCert = cert is null ? null : File.ReadAllText(cert),
+            ClientPrivKey = key is null ? null : File.ReadAllText(key),
         };
         return new Arguments(args[0], options, echo);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using Akka.Configuration;
+using Cosocket.Actors.Server;
 using Microsoft.Extensions.Configuration;
 
 namespace Cosocket.Host;
@@ -8,7 +9,8 @@ namespace Cosocket.Host;
 /// <param name="Listen">The WebSocket listener's endpoint.</param>
 /// <param name="EchoMaxPayloadLen">The largest frame, and reassembled message, <c>/echo</c> takes.</param>
 /// <param name="DrainTimeout">On shutdown, how long connections have to answer close 1001.</param>
-public sealed record HostSettings(IPEndPoint Listen, long EchoMaxPayloadLen, TimeSpan DrainTimeout)
+/// <param name="Tls">When a certificate is configured, the listener serves <c>wss://</c>.</param>
+public sealed record HostSettings(IPEndPoint Listen, long EchoMaxPayloadLen, TimeSpan DrainTimeout, ServerTls? Tls = null)
 {
     /// <summary>
     /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-payload-len</c> and <c>cosocket.drain-timeout</c>
@@ -22,7 +24,26 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxPayloadLen, Tim
             throw new ConfigurationException($"cosocket.listen: \"{listen}\" is not HOST:PORT with an IP address or localhost");
         return new HostSettings(endPoint,
             config.GetLong("cosocket.echo.max-payload-len"),
-            config.GetTimeSpan("cosocket.drain-timeout"));
+            config.GetTimeSpan("cosocket.drain-timeout"),
+            TlsFrom(config));
+    }
+
+    /// <summary><c>cosocket.tls.certificate</c>: a PEM certificate with <c>key</c>, or a PFX with <c>pfx-password</c>.</summary>
+    private static ServerTls? TlsFrom(Config config)
+    {
+        string certificate = config.GetString("cosocket.tls.certificate", "");
+        if (certificate.Length == 0)
+            return null;
+        string key = config.GetString("cosocket.tls.key", "");
+        string password = config.GetString("cosocket.tls.pfx-password", "");
+        try
+        {
+            return ServerTls.FromFiles(certificate, key.Length == 0 ? null : key, password.Length == 0 ? null : password);
+        }
+        catch (Exception bad) when (bad is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"cosocket.tls: cannot load \"{certificate}\": {bad.Message}");
+        }
     }
 
     private static bool TryParseEndPoint(string? text, out IPEndPoint endPoint)

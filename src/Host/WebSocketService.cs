@@ -24,8 +24,8 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
         var routes = new WebSocketRoutes()
             .Map("/echo", EchoEndpoint.Handler(echoOptions))
             .Map("/frames", FramesEndpoint.Handler(options));
-        _binding = CosocketServer.Bind(system, settings.Listen, routes, options);
-        logger.LogInformation("cosocket listening on ws://{EndPoint}: /echo, /frames", _binding.EndPoint);
+        _binding = CosocketServer.Bind(system, settings.Listen, routes, options, settings.Tls);
+        logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames", settings.Tls is null ? "ws" : "wss", _binding.EndPoint);
         return Task.CompletedTask;
     }
 

@@ -6,6 +6,7 @@ using Akka.Actor;
 using Cosocket.Actors.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -32,10 +33,12 @@ public sealed class ClientInteropTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _system.Terminate();
 
-    private async Task ExchangeAsync(string uri)
+    private async Task ExchangeAsync(string uri, TestCertificate? tls)
     {
         var (client, _) = WebSocketClient.New(_system, new ClientOptions { MaxPayloadLen = 2 << 20, Timeout = Patience });
-        var (ok, err, res) = await client!.ConnectAsync(uri);
+        // Over wss the server's certificate is verified: trusted as a test CA, name test.com (SNI).
+        var options = tls is null ? null : new ConnectOptions { ServerName = "test.com", SslTrustedCertificates = tls.Trust };
+        var (ok, err, res) = await client!.ConnectAsync(uri, options);
         Assert.True(ok == 1, $"{err}\n{res}");
 
         Assert.Null((await client.SendTextAsync("你好, WebSocket!")).Err);
@@ -62,25 +65,38 @@ public sealed class ClientInteropTests : IAsyncLifetime
         Assert.Equal((1, (string?)null), await client.CloseAsync());
     }
 
-    private async Task ExchangeWithPeerAsync(string program, string script)
+    private async Task ExchangeWithPeerAsync(string program, string script, bool secure)
     {
-        using var server = PeerProcess.Start(program, [script], PeerProcess.InteropDirectory, watchFor: "listening ");
+        using var tls = secure ? new TestCertificate() : null;
+        string[] arguments = tls is null ? [script] : [script, tls.CertificateFile, tls.KeyFile];
+        using var server = PeerProcess.Start(program, arguments, PeerProcess.InteropDirectory, watchFor: "listening ");
         string port = Regex.Match(await server.WaitForWatchedAsync(Patience), @"listening (\d+)").Groups[1].Value;
-        await ExchangeAsync($"ws://127.0.0.1:{port}/");
+        await ExchangeAsync($"{(secure ? "wss" : "ws")}://127.0.0.1:{port}/", tls);
     }
 
-    [Fact]
-    public Task AgainstPythonWebsockets() => ExchangeWithPeerAsync("/usr/bin/python3", "echo_server.py");
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task AgainstPythonWebsockets(bool secure) => ExchangeWithPeerAsync("/usr/bin/python3", "echo_server.py", secure);
 
-    [Fact]
-    public Task AgainstNodeWs() => ExchangeWithPeerAsync("node", "echo_server.mjs");
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public Task AgainstNodeWs(bool secure) => ExchangeWithPeerAsync("node", "echo_server.mjs", secure);
 
-    [Fact]
-    public async Task AgainstKestrel()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AgainstKestrel(bool secure)
     {
+        using var tls = secure ? new TestCertificate() : null;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (tls is not null)
+                listen.UseHttps(tls.Certificate);
+        }));
         await using var app = builder.Build();
         app.UseWebSockets();
         app.Map("/echo", async context =>
@@ -106,6 +122,6 @@ public sealed class ClientInteropTests : IAsyncLifetime
         });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        await ExchangeAsync(address.Replace("http://", "ws://") + "/echo");
+        await ExchangeAsync(address.Replace("http://", "ws://").Replace("https://", "wss://") + "/echo", tls);
     }
 }

@@ -21,11 +21,12 @@ internal sealed class RunningHost : IAsyncDisposable
 
     public IPEndPoint EndPoint => Binding.EndPoint;
 
-    public Uri Uri(string path) => new($"ws://{EndPoint}{path}");
+    public Uri Uri(string path, bool secure = false) => new($"{(secure ? "wss" : "ws")}://{EndPoint}{path}");
 
-    public static async Task<RunningHost> StartAsync()
+    /// <param name="configPath">A configuration file in place of the shipped akka.hocon.</param>
+    public static async Task<RunningHost> StartAsync(string? configPath = null)
     {
-        var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0"]).Build();
+        var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0"], configPath).Build();
         await host.StartAsync();
         var binding = host.Services.GetRequiredService<WebSocketService>().Binding!;
         return new RunningHost(host, binding);

@@ -1,0 +1,64 @@
+using System.Net.Security;
+using System.Net.WebSockets;
+using System.Text;
+
+namespace Cosocket.Host.Tests;
+
+/// <summary>The host serving wss:// from a configured PEM certificate, and <c>cosocket connect</c>'s TLS flags.</summary>
+public sealed class WssHostTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly TestCertificate _tls = new();
+    private string _config = "";
+    private RunningHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _config = Path.GetTempFileName();
+        File.WriteAllText(_config, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "akka.hocon")) +
+            $"\ncosocket.tls.certificate = \"{_tls.CertificateFile}\"\ncosocket.tls.key = \"{_tls.KeyFile}\"\n");
+        _host = await RunningHost.StartAsync(_config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        File.Delete(_config);
+        _tls.Dispose();
+    }
+
+    [Fact]
+    public async Task ClientWebSocket_EchoesOverWss_VerifyingTheConfiguredCertificate()
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            certificate is not null && certificate.GetCertHashString() == _tls.Certificate.GetCertHashString();
+        await socket.ConnectAsync(_host.Uri("/echo", secure: true), CancellationToken.None).WaitAsync(Patience);
+        await socket.SendAsync("over tls"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal("over tls", Encoding.UTF8.GetString(buffer, 0, result.Count));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Connect_WithTheCaOrInsecure_Echoes(bool withCa)
+    {
+        string[] flags = withCa ? ["--ca", _tls.CertificateFile, "--server-name", "test.com"] : ["--insecure"];
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        int exitCode = await ConnectCommand.RunAsync([_host.Uri("/echo", secure: true).ToString(), .. flags], new StringReader("hi\n"), output, errors).WaitAsync(Patience);
+        Assert.True(exitCode == 0, errors.ToString());
+        Assert.Equal("hi\n", output.ToString().ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Connect_WithoutTrust_FailsVerification()
+    {
+        var errors = new StringWriter();
+        int exitCode = await ConnectCommand.RunAsync([_host.Uri("/echo", secure: true).ToString(), "--server-name", "test.com"], new StringReader(""), new StringWriter(), errors).WaitAsync(Patience);
+        Assert.Equal(1, exitCode);
+        Assert.Equal("ssl handshake failed: 18: self-signed certificate", errors.ToString().Trim());
+    }
+}
