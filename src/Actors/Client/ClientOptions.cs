@@ -1,49 +1,18 @@
 using System.Security.Cryptography.X509Certificates;
+using Cosocket.Actors.Connections;
 using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Client;
 
 /// <summary>The options of the seed's <c>client:new(opts)</c> (spec §3.2, DECISIONS D6). Every default lives here.</summary>
-public sealed record ClientOptions
+public sealed record ClientOptions() : FrameOptions(DefaultMaxPayloadLen)
 {
     /// <summary>65536, as the seed document says (D6); the original's code says 65535.</summary>
     public const long DefaultMaxPayloadLen = 65536;
 
-    /// <summary>Timeout of connect, of each send and of each receive (the seed's <c>timeout</c>); null
-    /// means none. 60 s: ngx_lua's default for each when the option is not given.</summary>
-    public TimeSpan? Timeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>Largest payload received or sent; a larger frame is refused from its header alone.</summary>
-    public long MaxPayloadLen { get; init; } = DefaultMaxPayloadLen;
-
-    /// <summary>Receive limit; null means <see cref="MaxPayloadLen"/>.</summary>
-    public long? MaxRecvLen { get; init; }
-
-    /// <summary>Send limit; null means <see cref="MaxPayloadLen"/>.</summary>
-    public long? MaxSendLen { get; init; }
-
     /// <summary>Send unmasked frames. RFC 6455 §5.1: "a client MUST mask all frames that it sends to
     /// the server"; only for peers that ask for it.</summary>
     public bool SendUnmasked { get; init; }
-
-    /// <summary>Once <c>close()</c> has shut the sending side, the time the server has to close its side.</summary>
-    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    public long EffectiveMaxRecvLen => MaxRecvLen ?? MaxPayloadLen;
-
-    public long EffectiveMaxSendLen => MaxSendLen ?? MaxPayloadLen;
-
-    /// <summary>Why these options cannot be used, or null.</summary>
-    public string? Validate()
-    {
-        if (Timeout is { } timeout && timeout < TimeSpan.Zero)
-            return "timeout must not be negative";
-        if (MaxPayloadLen < 0 || MaxRecvLen < 0 || MaxSendLen < 0)
-            return "max_payload_len, max_recv_len and max_send_len must not be negative";
-        if (CloseTimeout <= TimeSpan.Zero)
-            return "close_timeout must be positive";
-        return null;
-    }
 }
 
 /// <summary>The options of the seed's <c>connect(uri, opts)</c> (spec §3.3 step 6) that this client has.</summary>

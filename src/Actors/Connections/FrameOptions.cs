@@ -1,0 +1,45 @@
+namespace Cosocket.Actors.Connections;
+
+/// <summary>
+/// What the seed's server and client objects share in their <c>new(opts)</c>: the network timeout
+/// and the payload limits, plus the close timeout. The default of <c>max_payload_len</c> differs:
+/// 65535 for the server, 65536 for the client (D6).
+/// </summary>
+public abstract record FrameOptions
+{
+    protected FrameOptions(long defaultMaxPayloadLen) => MaxPayloadLen = defaultMaxPayloadLen;
+
+    /// <summary>Network timeout of connect, of each receive and of each send (the seed's <c>timeout</c>);
+    /// null means none. 60 s: ngx_lua's default for each when the option is not given.</summary>
+    public TimeSpan? Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest payload received or sent. A larger frame is refused from its header alone, so
+    /// this bounds the memory a peer can make a connection hold.</summary>
+    public long MaxPayloadLen { get; init; }
+
+    /// <summary>Receive limit; null means <see cref="MaxPayloadLen"/>.</summary>
+    public long? MaxRecvLen { get; init; }
+
+    /// <summary>Send limit; null means <see cref="MaxPayloadLen"/>.</summary>
+    public long? MaxSendLen { get; init; }
+
+    /// <summary>Once this side has closed (a handler returned, <c>close()</c>, a close was told), the
+    /// time the peer has to close its side before the connection is cut: 5 s.</summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public long EffectiveMaxRecvLen => MaxRecvLen ?? MaxPayloadLen;
+
+    public long EffectiveMaxSendLen => MaxSendLen ?? MaxPayloadLen;
+
+    /// <summary>Why these options cannot be used, or null.</summary>
+    public virtual string? Validate()
+    {
+        if (Timeout is { } timeout && timeout < TimeSpan.Zero)
+            return "timeout must not be negative";
+        if (MaxPayloadLen < 0 || MaxRecvLen < 0 || MaxSendLen < 0)
+            return "max_payload_len, max_recv_len and max_send_len must not be negative";
+        if (CloseTimeout <= TimeSpan.Zero)
+            return "close_timeout must be positive";
+        return null;
+    }
+}
