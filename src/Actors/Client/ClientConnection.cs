@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net;
+using Akka;
 using Akka.Actor;
 using Akka.IO;
 using Akka.Streams;
@@ -11,7 +13,10 @@ namespace Cosocket.Actors.Client;
 /// the graph is transport ⇄ framing, starting with any bytes read past the response head.</summary>
 internal sealed class ClientConnection : FrameConnection
 {
-    private ClientConnection(string id, EndPoint? remote, IActorRef self, GraphParts graph)
+    /// <summary>One blueprint per receive limit.</summary>
+    private static readonly ConcurrentDictionary<long, IRunnableGraph<Graph<NotUsed>>> s_blueprints = new();
+
+    private ClientConnection(string id, EndPoint? remote, IActorRef self, Graph<NotUsed> graph)
         : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Framing, graph.Transport)
     {
     }
@@ -19,11 +24,8 @@ internal sealed class ClientConnection : FrameConnection
     public static ClientConnection Start(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
         ByteString alreadyRead, long maxRecvLen, IMaterializer materializer)
     {
-        var passThrough = BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>());
-        var (outgoing, incoming, framing, _, transport) = Materialize(passThrough, stream, shutdownSend, alreadyRead,
-            forceMasking: false, maxRecvLen, materializer);
-        return new ClientConnection(id, remote, self, new GraphParts(outgoing, incoming, framing, transport));
+        var blueprint = s_blueprints.GetOrAdd(maxRecvLen, limit =>
+            Blueprint(BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>()), forceMasking: false, limit));
+        return new ClientConnection(id, remote, self, Run(blueprint, stream, shutdownSend, alreadyRead, materializer));
     }
-
-    private sealed record GraphParts(Pipeline.OutgoingQueue Outgoing, Pipeline.IncomingQueue Incoming, Pipeline.FramingControl Framing, Transport.TransportHandle Transport);
 }

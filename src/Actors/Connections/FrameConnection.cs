@@ -53,24 +53,39 @@ internal class FrameConnection
 
     public void Unsubscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(subscriber));
 
+    /// <summary>The parts of a materialized connection graph.</summary>
+    protected sealed record Graph<THandshake>(OutgoingQueue Outgoing, IncomingQueue Incoming, FramingControl Framing, THandshake Handshake, TransportHandle Transport);
+
     /// <summary>
-    /// Materializes outgoing queue → framing → <paramref name="handshake"/> → transport → framing →
-    /// incoming queue. The transport starts with <paramref name="alreadyRead"/>: bytes read past a
-    /// handshake done before the graph existed. <paramref name="maxRecvLen"/> is the receive limit
-    /// until the handshake sets another (a server's <c>new</c> does).
+    /// The blueprint outgoing queue → framing → <paramref name="handshake"/> → transport → framing →
+    /// incoming queue. It holds no connection (the transport's stream is attached after
+    /// materialization), so one blueprint serves every connection alike: building one is most of
+    /// what setting up a connection would otherwise cost, and each would keep its own copy.
+    /// <paramref name="maxRecvLen"/> is the receive limit until the handshake sets another.
     /// </summary>
-    protected static (OutgoingQueue Outgoing, IncomingQueue Incoming, FramingControl Framing, THandshake Handshake, TransportHandle Transport) Materialize<THandshake>(
-        BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, bool forceMasking, long maxRecvLen, IMaterializer materializer)
+    protected static IRunnableGraph<Graph<THandshake>> Blueprint<THandshake>(
+        BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, bool forceMasking, long maxRecvLen)
     {
         var framing = BidiFlow.FromGraph(new FramingStage(forceMasking, maxRecvLen));
-        var transport = Flow.FromGraph(new StreamTransportStage(stream, shutdownSend, alreadyRead));
+        var transport = Flow.FromGraph(new StreamTransportStage());
         var protocol = framing.AtopMat(handshake, Keep.Both).JoinMat(transport, Keep.Both);
-        var ((outgoing, ((framingControl, handshakeControl), handle)), incoming) = Source.FromGraph(new OutgoingQueueStage())
+        return Source.FromGraph(new OutgoingQueueStage())
             .ViaMaterialized(protocol, Keep.Both)
-            .ToMaterialized(Sink.FromGraph(new IncomingQueueStage()), Keep.Both)
-            .Run(materializer);
-        return (outgoing, incoming, framingControl, handshakeControl, handle);
+            .ToMaterialized(Sink.FromGraph(new IncomingQueueStage()), (left, incoming) =>
+            {
+                var (outgoing, ((framingControl, handshakeControl), transportHandle)) = left;
+                return new Graph<THandshake>(outgoing, incoming, framingControl, handshakeControl, transportHandle);
+            });
+    }
+
+    /// <summary>Materializes <paramref name="blueprint"/> over <paramref name="stream"/>, starting with
+    /// <paramref name="alreadyRead"/> (bytes read past a handshake done before the graph existed).</summary>
+    protected static Graph<THandshake> Run<THandshake>(IRunnableGraph<Graph<THandshake>> blueprint, Stream stream, Action shutdownSend,
+        ByteString alreadyRead, IMaterializer materializer)
+    {
+        var graph = blueprint.Run(materializer);
+        graph.Transport.Attach(stream, shutdownSend, alreadyRead);
+        return graph;
     }
 
     /// <summary>

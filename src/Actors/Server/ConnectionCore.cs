@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Akka.Actor;
 using Akka.IO;
@@ -12,8 +13,10 @@ namespace Cosocket.Actors.Server;
 /// <summary>A server connection: the shared frame connection, its handshake stage and the listener's options.</summary>
 internal sealed class ConnectionCore : FrameConnection
 {
-    private ConnectionCore(ServerOptions options, string id, EndPoint? remote, IActorRef self,
-        (OutgoingQueue Outgoing, IncomingQueue Incoming, FramingControl Framing, HandshakeControl Handshake, TransportHandle Transport) graph)
+    /// <summary>One blueprint per (max_header_len, receive limit): a listener's connections share one.</summary>
+    private static readonly ConcurrentDictionary<(int MaxHeaderLen, long MaxRecvLen), IRunnableGraph<Graph<HandshakeControl>>> s_blueprints = new();
+
+    private ConnectionCore(ServerOptions options, string id, EndPoint? remote, IActorRef self, Graph<HandshakeControl> graph)
         : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Framing, graph.Transport)
     {
         Options = options;
@@ -32,8 +35,9 @@ internal sealed class ConnectionCore : FrameConnection
     public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
         ServerOptions options, IMaterializer materializer, string? serverName = null)
     {
-        var handshake = BidiFlow.FromGraph(new HandshakeStage(options.MaxHeaderLen));
-        var graph = Materialize(handshake, stream, shutdownSend, ByteString.Empty, forceMasking: true, options.EffectiveMaxRecvLen, materializer);
+        var blueprint = s_blueprints.GetOrAdd((options.MaxHeaderLen, options.EffectiveMaxRecvLen), key =>
+            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)), forceMasking: true, key.MaxRecvLen));
+        var graph = Run(blueprint, stream, shutdownSend, ByteString.Empty, materializer);
         return new ConnectionCore(options, id, remote, self, graph) { ServerName = serverName };
     }
 }

@@ -26,21 +26,11 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
     /// <summary>The largest read; a read returns whatever has arrived, up to this.</summary>
     public const int ReadBufferSize = 64 * 1024;
 
-    private readonly Stream _stream;
-    private readonly Action _shutdownSend;
-    private readonly ByteString _alreadyRead;
-
-    /// <param name="shutdownSend">Half-closes the connection once everything is written (for a socket,
-    /// <c>Shutdown(SocketShutdown.Send)</c>).</param>
-    /// <param name="alreadyRead">Bytes read from the stream before the stage started (past a client's
-    /// handshake response); they are emitted first.</param>
-    public StreamTransportStage(Stream stream, Action shutdownSend, ByteString? alreadyRead = null)
-    {
-        _stream = stream;
-        _shutdownSend = shutdownSend;
-        _alreadyRead = alreadyRead ?? ByteString.Empty;
-        Shape = new FlowShape<ByteString, ByteString>(In, Out);
-    }
+    /// <summary>
+    /// The stage holds no connection: its stream is attached to each materialization through
+    /// <see cref="TransportHandle.Attach"/>, so one graph blueprint serves every connection.
+    /// </summary>
+    public StreamTransportStage() => Shape = new FlowShape<ByteString, ByteString>(In, Out);
 
     public Inlet<ByteString> In { get; } = new("transport.in");
     public Outlet<ByteString> Out { get; } = new("transport.out");
@@ -58,18 +48,19 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
     {
         private readonly StreamTransportStage _stage;
         private readonly TransportHandle _handle;
+        private Stream? _stream;
+        private Action _shutdownSend = () => { };
         private Action<(byte[]? Data, Exception? Error)> _onRead = null!;
         private Action<Exception?> _onWritten = null!;
         private bool _reading;
         private bool _writing;
         private bool _inletFinished;
-        private ByteString _pendingRead;
+        private ByteString _pendingRead = ByteString.Empty;
 
         public Logic(StreamTransportStage stage, TransportHandle handle) : base(stage.Shape)
         {
             _stage = stage;
             _handle = handle;
-            _pendingRead = stage._alreadyRead;
             SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: FailStage);
             SetHandler(stage.Out, onPull: StartRead, onDownstreamFinish: _ =>
             {
@@ -83,19 +74,29 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         {
             _onRead = GetAsyncCallback<(byte[]? Data, Exception? Error)>(OnRead);
             _onWritten = GetAsyncCallback<Exception?>(OnWritten);
-            _handle.Started(GetAsyncCallback<string>(reason => FailStage(new TransportClosedException(reason))));
-            Pull(_stage.In);
+            _handle.Started(GetAsyncCallback<string>(reason => FailStage(new TransportClosedException(reason))),
+                GetAsyncCallback<TransportHandle.Connection>(OnAttach));
         }
 
         public override void PostStop()
         {
-            _stage._stream.Dispose();
+            _stream?.Dispose();
             _handle.Stopped();
+        }
+
+        private void OnAttach(TransportHandle.Connection connection)
+        {
+            _stream = connection.Stream;
+            _shutdownSend = connection.ShutdownSend;
+            _pendingRead = connection.AlreadyRead;
+            Pull(_stage.In);
+            if (IsAvailable(_stage.Out))
+                StartRead();
         }
 
         private void StartRead()
         {
-            if (_reading)
+            if (_reading || _stream is null)
                 return;
             if (!_pendingRead.IsEmpty)
             {
@@ -104,7 +105,7 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
                 return;
             }
             // Bytes already waiting in the socket (a pipelining peer) are taken here, at once.
-            if (_stage._stream is NetworkStream { DataAvailable: true } network)
+            if (_stream is NetworkStream { DataAvailable: true } network)
             {
                 byte[] rented = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
                 try
@@ -132,9 +133,9 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
             try
             {
                 // Wait for data without holding a buffer: idle connections cost no read memory.
-                await _stage._stream.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                await _stream!.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
                 rented = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
-                int read = await _stage._stream.ReadAsync(rented.AsMemory()).ConfigureAwait(false);
+                int read = await _stream.ReadAsync(rented.AsMemory()).ConfigureAwait(false);
                 _onRead((read == 0 ? null : rented.AsSpan(0, read).ToArray(), null));
             }
             catch (Exception error)
@@ -170,7 +171,7 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
             Task write;
             try
             {
-                write = bytes.WriteToAsync(_stage._stream);
+                write = bytes.WriteToAsync(_stream!);
             }
             catch (Exception error)
             {
@@ -222,7 +223,7 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         {
             try
             {
-                _stage._shutdownSend();
+                _shutdownSend();
             }
             catch (Exception)
             {
@@ -238,7 +239,14 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
 public sealed class TransportHandle
 {
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<Action<string>> _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<(Action<string> Abort, Action<Connection> Attach)> _stage = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What a materialization of the transport runs over.</summary>
+    /// <param name="ShutdownSend">Half-closes the connection once everything is written (for a socket,
+    /// <c>Shutdown(SocketShutdown.Send)</c>).</param>
+    /// <param name="AlreadyRead">Bytes read from the stream before the graph existed (past a client's
+    /// handshake response); they are emitted first.</param>
+    public sealed record Connection(Stream Stream, Action ShutdownSend, ByteString AlreadyRead);
 
     /// <summary>Completes once the stream is disposed, however the connection ended.</summary>
     public Task Closed => _closed.Task;
@@ -247,10 +255,19 @@ public sealed class TransportHandle
     public void Abort(string reason = SocketErrors.Closed)
     {
         if (!_closed.Task.IsCompleted)
-            _ = _abort.Task.ContinueWith(t => t.Result(reason), TaskContinuationOptions.OnlyOnRanToCompletion);
+            _ = _stage.Task.ContinueWith(t => t.Result.Abort(reason), TaskContinuationOptions.OnlyOnRanToCompletion);
     }
 
-    internal void Started(Action<string> abort) => _abort.TrySetResult(abort);
+    /// <summary>Gives the materialized transport its stream; it reads and writes from then on.
+    /// If the stage has already stopped, the stream is disposed.</summary>
+    public void Attach(Stream stream, Action shutdownSend, ByteString alreadyRead)
+    {
+        var connection = new Connection(stream, shutdownSend, alreadyRead);
+        _ = _stage.Task.ContinueWith(t => t.Result.Attach(connection), TaskContinuationOptions.OnlyOnRanToCompletion);
+        _ = _closed.Task.ContinueWith(_ => stream.Dispose(), TaskContinuationOptions.ExecuteSynchronously);
+    }
+
+    internal void Started(Action<string> abort, Action<Connection> attach) => _stage.TrySetResult((abort, attach));
 
     internal void Stopped() => _closed.TrySetResult();
 }
