@@ -30,9 +30,9 @@ public static class EchoEndpoint
             switch (frame.Type)
             {
                 case "text" or "binary" or "continuation":
-                    if (!message.Add(frame))
+                    if (message.Add(frame) is { } refusal)
                     {
-                        await wb.SendCloseAsync(CloseStatus.MessageTooBig, "message too big");
+                        await wb.SendCloseAsync(refusal.Code, refusal.Reason);
                         return;
                     }
                     if (message.Complete is { } whole && (await wb.SendFrameAsync(true, (int)whole.Opcode, whole.Payload)).Err is not null)
@@ -52,32 +52,37 @@ public static class EchoEndpoint
     private sealed class MessageBuffer(long maxLength)
     {
         private readonly List<byte[]> _fragments = [];
-        private Opcode _opcode;
+        private Opcode? _opcode; // set while a fragmented message is in progress
         private long _length;
 
         public (Opcode Opcode, byte[] Payload)? Complete { get; private set; }
 
-        /// <returns>False when the message grows over the limit.</returns>
-        public bool Add(RecvFrameResult frame)
+        /// <returns>Why the connection must close, or null.</returns>
+        public (ushort Code, string Reason)? Add(RecvFrameResult frame)
         {
             Complete = null;
-            if (frame.Type != "continuation")
-            {
-                _fragments.Clear();
-                _length = 0;
-                _opcode = frame.Type == "text" ? Opcode.Text : Opcode.Binary;
-            }
+            bool continuation = frame.Type == "continuation";
+            // RFC 6455 §5.4: fragments of one message are not interleaved with another message's
+            // data frames, and a continuation belongs to a message that has started.
+            if (continuation && _opcode is null)
+                return (CloseStatus.ProtocolError, "continuation frame without a message to continue");
+            if (!continuation && _opcode is not null)
+                return (CloseStatus.ProtocolError, "new data frame inside a fragmented message");
+            Opcode opcode = _opcode ?? (frame.Type == "text" ? Opcode.Text : Opcode.Binary);
             _length += frame.Data!.Length;
             if (_length > maxLength)
-                return false;
+                return (CloseStatus.MessageTooBig, "message too big");
             _fragments.Add(frame.Data);
-            if (frame.Err != RecvFrameResult.Again)
+            if (frame.Err == RecvFrameResult.Again)
             {
-                Complete = (_opcode, _fragments.Count == 1 ? _fragments[0] : [.. _fragments.SelectMany(f => f)]);
-                _fragments.Clear();
-                _length = 0;
+                _opcode = opcode;
+                return null;
             }
-            return true;
+            Complete = (opcode, _fragments.Count == 1 ? _fragments[0] : [.. _fragments.SelectMany(f => f)]);
+            _fragments.Clear();
+            _length = 0;
+            _opcode = null;
+            return null;
         }
     }
 }
