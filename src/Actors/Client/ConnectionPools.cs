@@ -159,18 +159,24 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
     /// <summary>Closes an idle connection (expired, disturbed, or evicted as least recently used).</summary>
     private void Discard(IActorRef connection, long? generation)
     {
-        if (!_poolOf.TryGetValue(connection, out var key) || !_pools.TryGetValue(key, out var pool))
-            return;
+        if (_poolOf.TryGetValue(connection, out var key) && _pools.TryGetValue(key, out var pool) && RemoveIdle(pool, connection, generation))
+            connection.Tell(new ClientConnectionActor.Shutdown());
+    }
+
+    /// <summary>Takes <paramref name="connection"/> out of the pool's idle list (only the given
+    /// generation of it, when one is given) and stops its idle timer.</summary>
+    private bool RemoveIdle(Pool pool, IActorRef connection, long? generation)
+    {
         for (var node = pool.Idle.First; node is not null; node = node.Next)
         {
             if (node.Value.Connection.Equals(connection) && (generation is null || node.Value.Generation == generation))
             {
                 pool.Idle.Remove(node);
                 Timers.Cancel(IdleTimer(connection));
-                connection.Tell(new ClientConnectionActor.Shutdown());
-                return;
+                return true;
             }
         }
+        return false;
     }
 
     private void OnWaiterTimedOut(WaiterTimedOut timedOut)
@@ -193,15 +199,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
         var connection = terminated.ActorRef;
         if (!_poolOf.Remove(connection, out var key) || !_pools.TryGetValue(key, out var pool))
             return;
-        Timers.Cancel(IdleTimer(connection));
-        for (var node = pool.Idle.First; node is not null; node = node.Next)
-        {
-            if (node.Value.Connection.Equals(connection))
-            {
-                pool.Idle.Remove(node);
-                break;
-            }
-        }
+        RemoveIdle(pool, connection, generation: null);
         pool.Open--;
         // A slot is free: the first waiter opens a connection.
         if (pool.Waiters.First is { } waiter)

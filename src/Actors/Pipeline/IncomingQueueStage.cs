@@ -19,6 +19,7 @@ public sealed class IncomingQueue
     private readonly Queue<DecodeResult> _results = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource<bool>? _waiter;
+    private CancellationTokenRegistration _waiterCancellation;
     private Action? _resume;
     private int _count;
     private volatile bool _completed;
@@ -51,8 +52,15 @@ public sealed class IncomingQueue
         }
         if (cancellation.CanBeCanceled)
         {
-            var registration = cancellation.Register(static state => ((TaskCompletionSource<bool>)state!).TrySetCanceled(), waiter);
-            waiter.Task.ContinueWith(static (_, state) => ((CancellationTokenRegistration)state!).Dispose(), registration, TaskContinuationOptions.ExecuteSynchronously);
+            var registration = cancellation.UnsafeRegister(static state => ((TaskCompletionSource<bool>)state!).TrySetCanceled(), waiter);
+            // Wake unregisters it; if Wake came first, nothing is left to cancel.
+            lock (_lock)
+            {
+                if (ReferenceEquals(_waiter, waiter))
+                    _waiterCancellation = registration;
+                else
+                    registration.Unregister();
+            }
         }
         return new ValueTask<bool>(waiter.Task);
     }
@@ -93,11 +101,15 @@ public sealed class IncomingQueue
     private void Wake(bool value)
     {
         TaskCompletionSource<bool>? waiter;
+        CancellationTokenRegistration cancellation;
         lock (_lock)
         {
             waiter = _waiter;
             _waiter = null;
+            cancellation = _waiterCancellation;
+            _waiterCancellation = default;
         }
+        cancellation.Unregister();
         waiter?.TrySetResult(value);
     }
 }
