@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using Cosocket.Protocol.Framing;
 
@@ -25,17 +24,11 @@ public readonly record struct RecvFrameResult(byte[]? Data, string? Type, string
 
     public static RecvFrameResult FromFrame(in Frame frame)
     {
-        byte[] data = WholeArray(frame.Data) ?? frame.Data.ToArray();
+        byte[] data = PayloadArray.Of(frame.Data);
         if (frame.Opcode == Opcode.Close)
             return new(data, "close", null, frame.CloseCode);
         return new(data, frame.Opcode.ToTypeName(), frame.Fin ? null : Again, null);
     }
-
-    /// <summary>The decoder gives each payload an array of its own: hand it on instead of copying it.</summary>
-    private static byte[]? WholeArray(ReadOnlyMemory<byte> data) =>
-        data.Length == 0 ? []
-        : MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array
-        : null;
 
     public void Deconstruct(out byte[]? data, out string? type, out string? err)
     {

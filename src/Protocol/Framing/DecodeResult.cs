@@ -8,11 +8,18 @@ public enum DecodeStatus
     Frame,
     /// <summary>The stream violates the protocol: see <see cref="DecodeResult.Error"/>. The decoder stays failed.</summary>
     Error,
+    /// <summary>
+    /// The decoder's <see cref="Messages.MessageValidator"/> found a message-layer violation: see
+    /// <see cref="DecodeResult.Violation"/>. Framing is intact, so decoding goes on (the frame API
+    /// ignores these; the message layer fails the connection).
+    /// </summary>
+    Violation,
 }
 
-public readonly record struct DecodeResult(DecodeStatus Status, Frame Frame, string? Error)
+public readonly record struct DecodeResult(DecodeStatus Status, Frame Frame, string? Error, Messages.Violation Violation = default)
 {
     public static DecodeResult NeedMoreData => default;
     public static DecodeResult Of(Frame frame) => new(DecodeStatus.Frame, frame, null);
     public static DecodeResult Failed(string error) => new(DecodeStatus.Error, default, error);
+    public static DecodeResult Violated(Messages.Violation violation) => new(DecodeStatus.Violation, default, null, violation);
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Cosocket.Protocol.Messages;
 
 namespace Cosocket.Protocol.Framing;
 
@@ -19,6 +20,7 @@ public sealed class FrameDecoder
 
     private readonly long _maxPayloadLength;
     private readonly bool _forceMasking;
+    private readonly MessageValidator? _validator;
 
     // A header that straddles chunks is gathered here.
     private readonly byte[] _header = new byte[MaxHeaderLength];
@@ -33,20 +35,26 @@ public sealed class FrameDecoder
     private byte[] _payload = [];
     private int _payloadFilled;
 
+    // A frame completed together with a violation found at its end: returned by the next call.
+    private DecodeResult? _frameAfterViolation;
+
     private string? _error;
 
-    public FrameDecoder(FrameDecoderOptions options)
+    /// <param name="validator">When given, also checks the message layer's rules as bytes arrive and
+    /// reports what breaks them as <see cref="DecodeStatus.Violation"/> results.</param>
+    public FrameDecoder(FrameDecoderOptions options, MessageValidator? validator = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _maxPayloadLength = options.MaxPayloadLength;
         _forceMasking = options.ForceMasking;
+        _validator = validator;
     }
 
     /// <summary>True once the stream violated the protocol; every later call returns the same error.</summary>
     public bool IsFailed => _error is not null;
 
     /// <summary>True when no byte of a next frame has been taken yet.</summary>
-    public bool IsAtFrameBoundary => !_inPayload && _headerFilled == 0;
+    public bool IsAtFrameBoundary => !_inPayload && _headerFilled == 0 && _frameAfterViolation is null;
 
     /// <summary>
     /// Decodes at most one frame from the front of <paramref name="input"/>. Call again with the rest
@@ -57,10 +65,15 @@ public sealed class FrameDecoder
         consumed = 0;
         if (_error is not null)
             return DecodeResult.Failed(_error);
+        if (_frameAfterViolation is { } frame)
+        {
+            _frameAfterViolation = null;
+            return frame;
+        }
         if (!_inPayload)
         {
             DecodeResult header = DecodeHeader(input, ref consumed);
-            if (!_inPayload)
+            if (!_inPayload || header.Status == DecodeStatus.Violation)
                 return header;
         }
         return DecodePayload(input, ref consumed);
@@ -150,7 +163,7 @@ public sealed class FrameDecoder
         _payloadFilled = 0;
         _headerFilled = 0;
         _inPayload = true;
-        return DecodeResult.NeedMoreData;
+        return _validator?.OnFrameStart(fin, opcode, length) is { } violation ? DecodeResult.Violated(violation) : DecodeResult.NeedMoreData;
     }
 
     /// <summary>Makes <paramref name="view"/> hold at least <paramref name="wanted"/> header bytes,
@@ -178,6 +191,9 @@ public sealed class FrameDecoder
                 source.CopyTo(destination);
             _payloadFilled += take;
             consumed += take;
+            // Checked piece by piece, so invalid text fails before the rest of its frame arrives.
+            if (_validator?.OnPayload(destination) is { } violation)
+                return DecodeResult.Violated(violation);
         }
         if (_payloadFilled < _payload.Length)
             return DecodeResult.NeedMoreData;
@@ -194,7 +210,13 @@ public sealed class FrameDecoder
                 return Fail(ProtocolErrors.CloseFrameNeedsStatusCode);
             closeCode = BinaryPrimitives.ReadUInt16BigEndian(payload);
         }
-        return DecodeResult.Of(new Frame(_fin, _opcode, _masked, payload, closeCode));
+        var result = DecodeResult.Of(new Frame(_fin, _opcode, _masked, payload, closeCode));
+        if (_validator?.OnFrameEnd(result.Frame) is { } atEnd)
+        {
+            _frameAfterViolation = result;
+            return DecodeResult.Violated(atEnd);
+        }
+        return result;
     }
 
     private string? CheckFirstTwoBytes(byte b0, byte b1)
