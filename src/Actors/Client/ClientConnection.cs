@@ -22,10 +22,10 @@ internal sealed class ClientConnection : FrameConnection
     }
 
     public static ClientConnection Start(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, long maxRecvLen, IMaterializer materializer)
+        ByteString alreadyRead, ClientOptions options, IMaterializer materializer)
     {
-        var blueprint = s_blueprints.GetOrAdd(maxRecvLen, limit =>
+        var blueprint = s_blueprints.GetOrAdd(options.EffectiveMaxRecvLen, limit =>
             Blueprint(BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>()), forceMasking: false, limit));
-        return new ClientConnection(id, remote, self, Run(blueprint, stream, shutdownSend, alreadyRead, materializer));
+        return new ClientConnection(id, remote, self, Run(blueprint, stream, shutdownSend, alreadyRead, materializer, options));
     }
 }

@@ -64,12 +64,12 @@ public sealed class ClientConnectionActor : FrameConnectionActor
             _replyTo.Tell(m);
             Context.Stop(Self);
         });
-        Receive<Shutdown>(_ => BeginClose(_options!.CloseTimeout));
         Receive<EnterIdle>(OnEnterIdle);
         Receive<LeaveIdle>(_ =>
         {
             _idleWatch?.Cancel();
             _idleWatch = null;
+            StartKeepalive();
         });
     }
 
@@ -77,6 +77,7 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     {
         if (_connection is null)
             return;
+        StopKeepalive(); // a pong would count as a disturbance
         _idleWatch = new CancellationTokenSource();
         var self = Self;
         var pools = idle.Pools;
@@ -90,12 +91,8 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     internal override FrameConnection? Connection => _connection;
 
     internal override SendPolicy? Sending => _connection is not null && _options is { } options
-        ? new SendPolicy(options.EffectiveMaxSendLen, !options.SendUnmasked, options.CloseTimeout)
+        ? new SendPolicy(options.EffectiveMaxSendLen, !options.SendUnmasked, options.CloseTimeout, options.Messages)
         : null;
-
-    /// <summary>Closes this side: what is queued is written, then the sending side shuts down; the
-    /// server has the close timeout to close its side.</summary>
-    internal sealed record Shutdown;
 
     /// <summary>The connection rests in a pool: anything the peer sends or an end of input makes it
     /// unusable, and <paramref name="Pools"/> is told so.</summary>
@@ -243,9 +240,10 @@ public sealed class ClientConnectionActor : FrameConnectionActor
         Timers.Cancel("step");
         var options = _options!;
         _connection = ClientConnection.Start(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
-            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options.EffectiveMaxRecvLen, _materializer);
+            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, _materializer);
         StopWhenClosed(_connection);
         StartTicking(options.Timeout);
+        StartKeepalive();
         _replyTo.Tell(new Connected(_connection, done.RawHeader));
     }
 }

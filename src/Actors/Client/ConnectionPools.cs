@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Streams;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Client;
 
@@ -160,7 +161,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
     private void Discard(IActorRef connection, long? generation)
     {
         if (_poolOf.TryGetValue(connection, out var key) && _pools.TryGetValue(key, out var pool) && RemoveIdle(pool, connection, generation))
-            connection.Tell(new ClientConnectionActor.Shutdown());
+            connection.Tell(new FrameConnectionActor.Shutdown());
     }
 
     /// <summary>Takes <paramref name="connection"/> out of the pool's idle list (only the given

@@ -30,6 +30,7 @@ public sealed class WebSocketClient
     private readonly ActorSystem _system;
     private readonly ClientOptions _options;
     private FrameSession? _session;
+    private MessageSession? _messages;
     private string? _poolKey;
     private volatile bool _closed;
     private volatile bool _socketClosed;
@@ -157,6 +158,7 @@ public sealed class WebSocketClient
     {
         _fatalBefore = Fatal;
         _session = new FrameSession(connection, _options.EffectiveMaxSendLen, !_options.SendUnmasked, _options.Timeout);
+        _messages = new MessageSession(_session, _options, isServer: false, masked: !_options.SendUnmasked);
         connection.Self.Tell(new FrameConnectionActor.TimeoutChanged(_options.Timeout)); // a reused connection ticks for its new owner
         _poolKey = poolKey;
         _socketClosed = false;
@@ -179,9 +181,9 @@ public sealed class WebSocketClient
         if (_socketClosed)
             return (null, SocketErrors.Closed);
         var connection = (ClientConnection)_session.Connection;
-        if (Fatal || _closed || _closeReceived || connection.Incoming.IsCompleted)
+        if (Fatal || _closed || _closeReceived || _messages!.IsClosing || connection.Incoming.IsCompleted)
             return (null, "invalid connection");
-        if (connection.Incoming.Count > 0 || !connection.Framing.AtFrameBoundary)
+        if (connection.Incoming.Count > 0 || !connection.Framing.AtFrameBoundary || _messages.InMessage)
             return (null, "unread data in buffer");
         _socketClosed = true;
         await CosocketClients.Get(_system).Pools.Ask<ConnectionPools.Released>(
@@ -279,7 +281,51 @@ public sealed class WebSocketClient
                 return (null, "failed to send close frame: " + err);
         }
         _socketClosed = true;
-        _session.Connection.Self.Tell(new ClientConnectionActor.Shutdown());
+        _session.Connection.Self.Tell(new FrameConnectionActor.Shutdown());
         return (1, null);
+    }
+
+    /// <summary>
+    /// The message layer (see <see cref="WebSocketServer.ReceiveMessageAsync"/>): the next whole,
+    /// validated message; pings answered; the server's close answered and returned as <c>"close"</c>,
+    /// after which this side waits for the server to close TCP (RFC 6455 §7.1.1). Not to be mixed with
+    /// <see cref="RecvFrameAsync"/> on one connection.
+    /// </summary>
+    public Task<MessageResult> ReceiveMessageAsync()
+    {
+        if (_messages is null)
+            return Task.FromResult(MessageResult.Failure(NotInitializedYet));
+        if (_socketClosed)
+            return Task.FromResult(MessageResult.Failure(SocketErrors.Closed));
+        return _messages.ReceiveAsync();
+    }
+
+    /// <summary>Sends a text message, in masked frames of at most <see cref="MessageOptions.FragmentSize"/>.</summary>
+    public Task<SendResult> SendMessageAsync(string text) => SendMessageAsync(Encoding.UTF8.GetBytes(text), text: true);
+
+    /// <summary>Sends a binary message, or, with <paramref name="text"/>, UTF-8 bytes as a text message.</summary>
+    public Task<SendResult> SendMessageAsync(ReadOnlyMemory<byte> data, bool text = false)
+    {
+        if (_messages is null)
+            return Task.FromResult(SendResult.Failure(NotInitializedYet));
+        if (_socketClosed || _closed)
+            return Task.FromResult(SendResult.Failure(_closed ? AlreadyClosed : SocketErrors.Closed));
+        return _messages.SendAsync(text ? Opcode.Text : Opcode.Binary, data);
+    }
+
+    /// <summary>
+    /// The close handshake (see <see cref="WebSocketServer.CloseHandshakeAsync"/>): the server's code and
+    /// reason once it has answered; the connection is then closed once the server has closed TCP, or
+    /// after the close timeout.
+    /// </summary>
+    public async Task<CloseResult> CloseHandshakeAsync(int code = CloseStatus.NormalClosure, string? reason = null)
+    {
+        if (_messages is null)
+            return CloseResult.Failure(NotInitialized);
+        if (_socketClosed)
+            return CloseResult.Failure(SocketErrors.Closed);
+        var result = await _messages.CloseAsync(code, reason).ConfigureAwait(false);
+        _closed = true;
+        return result;
     }
 }

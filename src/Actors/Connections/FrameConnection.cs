@@ -49,6 +49,18 @@ internal class FrameConnection
 
     public ImmutableArray<IActorRef> Subscribers => _subscribers;
 
+    private volatile string? _failureReason;
+    private ushort _failureCode;
+
+    /// <summary>Why this side cut the connection (keepalive), and the close code it sent; null otherwise.</summary>
+    public (ushort Code, string Reason)? Failure => _failureReason is { } reason ? (_failureCode, reason) : null;
+
+    public void SetFailure(ushort code, string reason)
+    {
+        _failureCode = code;
+        _failureReason = reason; // volatile: published after the code
+    }
+
     public void Subscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Contains(subscriber) ? s : s.Add(subscriber));
 
     public void Unsubscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(subscriber));
@@ -79,29 +91,50 @@ internal class FrameConnection
     }
 
     /// <summary>Materializes <paramref name="blueprint"/> over <paramref name="stream"/>, starting with
-    /// <paramref name="alreadyRead"/> (bytes read past a handshake done before the graph existed).</summary>
+    /// <paramref name="alreadyRead"/> (bytes read past a handshake done before the graph existed, which
+    /// are decoded with the receive limits of <paramref name="options"/> when given).</summary>
     protected static Graph<THandshake> Run<THandshake>(IRunnableGraph<Graph<THandshake>> blueprint, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, IMaterializer materializer)
+        ByteString alreadyRead, IMaterializer materializer, FrameOptions? options = null)
     {
         var graph = blueprint.Run(materializer);
+        if (options is not null)
+            graph.Framing.Configure(options);
         graph.Transport.Attach(stream, shutdownSend, alreadyRead);
         return graph;
     }
 
     /// <summary>
-    /// Encodes and queues a frame; the task completes with its byte count (header included) once it
-    /// is written. Validation is the caller's (<see cref="FrameEncoder.ValidateSend"/>).
+    /// Encodes and queues a frame, or, when <paramref name="payload"/> is longer than
+    /// <paramref name="fragmentSize"/>, the frames of one fragmented message (RFC 6455 §5.4) as one
+    /// element, so no other sender's frame lands between them. The task completes with the byte count
+    /// (headers included) once written. Validation is the caller's (<see cref="FrameEncoder.ValidateSend"/>).
     /// </summary>
-    public async Task<int> WriteAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload, uint? maskKey, CancellationToken cancellation)
+    /// <param name="keys">Masking keys, one per frame; null sends unmasked.</param>
+    public async Task<int> WriteAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload, MaskKeyGenerator? keys,
+        CancellationToken cancellation, int fragmentSize = int.MaxValue)
     {
+        var bytes = payload.Length <= fragmentSize ? Encode(fin, opcode, payload, keys?.Next()) : EncodeFragments(fin, opcode, payload, keys, fragmentSize);
         // The sender resumes where the write completes, on the stream thread (see IncomingQueue).
         var written = new TaskCompletionSource<int>();
-        await _outgoing.WriteAsync(new OutgoingFrame(Encode(fin, opcode, payload, maskKey), written), cancellation).ConfigureAwait(false);
+        await _outgoing.WriteAsync(new OutgoingFrame(bytes, written), cancellation).ConfigureAwait(false);
         return await (cancellation.CanBeCanceled ? written.Task.WaitAsync(cancellation) : written.Task).ConfigureAwait(false);
     }
 
     /// <summary>No more frames: what is queued is written, then the sending side is shut down.</summary>
     public void CompleteOutgoing() => _outgoing.Complete();
+
+    /// <summary>The first frame carries the opcode, the others are continuations; only the last has FIN.</summary>
+    private static ByteString EncodeFragments(bool fin, int opcode, ReadOnlyMemory<byte> payload, MaskKeyGenerator? keys, int fragmentSize)
+    {
+        var bytes = ByteString.Empty;
+        for (int offset = 0; offset < payload.Length; offset += fragmentSize)
+        {
+            int length = Math.Min(fragmentSize, payload.Length - offset);
+            bool last = offset + length == payload.Length;
+            bytes = bytes.Concat(Encode(last && fin, offset == 0 ? opcode : (int)Protocol.Opcode.Continuation, payload.Slice(offset, length), keys?.Next()));
+        }
+        return bytes;
+    }
 
     private static ByteString Encode(bool fin, int opcode, ReadOnlyMemory<byte> payload, uint? maskKey)
     {

@@ -10,23 +10,39 @@ namespace Cosocket.Actors.Connections;
 
 /// <summary>How a connection sends what it is told to send.</summary>
 /// <param name="CloseTimeout">Once this side has closed, the time the peer has to close its side.</param>
-internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout);
+/// <param name="Messages">The keepalive settings among them.</param>
+internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout, MessageOptions Messages);
 
 /// <summary>
 /// What every connection actor does, server or client: the <c>Tell</c> API (send, ping, close,
 /// subscribe), the one periodic timer that expires overdue receives and sends, the close timeout,
-/// and stopping when the connection has ended.
+/// keepalive pings, and stopping when the connection has ended.
 /// </summary>
 public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
 {
     internal sealed record TimeoutChanged(TimeSpan? Timeout);
+
+    /// <summary>This side closes: what is queued is written, then the sending side shuts down; the
+    /// peer has the close timeout to close its side.</summary>
+    internal sealed record Shutdown;
+
+    /// <summary>A close frame went out (or, for a client, the server's close was answered): the peer
+    /// has the close timeout to finish the close handshake before the connection is cut.</summary>
+    internal sealed record AwaitPeerClose;
+
     private sealed record Tick;
     private sealed record CloseTimedOut;
     private sealed record TransportClosed;
+    private sealed record PingDue;
+    private sealed record PongDue(int FramesAtPing);
+
+    /// <summary>The reason a connection whose peer stopped answering keepalive pings is closed with.</summary>
+    public const string KeepaliveTimeout = "keepalive timeout";
 
     private const string TickTimer = "tick";
-
-    private MaskKeyGenerator? _keys;
+    private const string CloseTimer = "close";
+    private const string PingTimer = "ping";
+    private const string PongTimer = "pong";
 
     protected FrameConnectionActor()
     {
@@ -34,6 +50,20 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Receive<TimeoutChanged>(m => StartTicking(m.Timeout));
         Receive<CloseTimedOut>(_ => Connection?.Transport.Abort());
         Receive<TransportClosed>(_ => Context.Stop(Self));
+        Receive<Shutdown>(_ =>
+        {
+            if (Sending is { } policy)
+                BeginClose(policy.CloseTimeout);
+            else
+                Connection?.Transport.Abort();
+        });
+        Receive<AwaitPeerClose>(_ =>
+        {
+            if (Sending is { } policy && !Timers.IsTimerActive(CloseTimer))
+                Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), policy.CloseTimeout);
+        });
+        Receive<PingDue>(_ => OnPingDue());
+        Receive<PongDue>(OnPongDue);
 
         Receive<SendText>(m => Send(Opcode.Text, Encoding.UTF8.GetBytes(m.Text)));
         Receive<SendBinary>(m => Send(Opcode.Binary, m.Data));
@@ -72,7 +102,48 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             return;
         Closing = true;
         Connection.CompleteOutgoing();
-        Timers.StartSingleTimer("close", new CloseTimedOut(), closeTimeout);
+        StopKeepalive();
+        Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), closeTimeout);
+    }
+
+    /// <summary>Pings the peer every <see cref="MessageOptions.PingInterval"/>, if set.</summary>
+    protected void StartKeepalive()
+    {
+        if (Sending is { Messages.PingInterval: { } interval } && !Closing)
+            Timers.StartPeriodicTimer(PingTimer, new PingDue(), interval);
+    }
+
+    protected void StopKeepalive()
+    {
+        Timers.Cancel(PingTimer);
+        Timers.Cancel(PongTimer);
+    }
+
+    private void OnPingDue()
+    {
+        if (Sending is not { } policy || Connection is not { } connection || Closing || Timers.IsTimerActive(PongTimer))
+            return;
+        _ = connection.WriteAsync(true, (int)Opcode.Ping, ReadOnlyMemory<byte>.Empty, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None);
+        Timers.StartSingleTimer(PongTimer, new PongDue(connection.Framing.FramesReceived), policy.Messages.PongTimeout);
+    }
+
+    /// <summary>
+    /// Any frame since the ping shows the peer is alive (its pong may queue behind a large message),
+    /// and so does a full incoming queue (then this side is the slow one). Otherwise the peer is
+    /// gone: close 1011, and the connection is cut once that is written, or after the close timeout.
+    /// </summary>
+    private void OnPongDue(PongDue due)
+    {
+        if (Sending is not { } policy || Connection is not { } connection || Closing)
+            return;
+        if (connection.Framing.FramesReceived != due.FramesAtPing || !connection.Incoming.HasRoom)
+            return;
+        Log.Info("connection {0}: no frame within {1} of a keepalive ping; closing it", connection.Id, policy.Messages.PongTimeout);
+        connection.SetFailure(CloseStatus.InternalError, KeepaliveTimeout);
+        var (payload, _) = ClosePayload.Build(CloseStatus.InternalError, Encoding.UTF8.GetBytes(KeepaliveTimeout));
+        connection.WriteAsync(true, (int)Opcode.Close, payload, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None)
+            .ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
+        BeginClose(policy.CloseTimeout);
     }
 
     /// <summary>One periodic tick checks the deadlines: a tenth of the timeout, between 10 ms and 1 s.</summary>
@@ -119,8 +190,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(invalid));
             return;
         }
-        uint? key = policy.Masked ? (_keys ??= new MaskKeyGenerator()).Next() : null;
-        var written = connection.WriteAsync(true, (int)opcode, payload, key, CancellationToken.None);
+        var written = connection.WriteAsync(true, (int)opcode, payload, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None);
         if (!Sender.IsNobody())
         {
             written.ContinueWith(t => t.IsCompletedSuccessfully

@@ -27,9 +27,15 @@ public abstract record FrameOptions
     /// time the peer has to close its side before the connection is cut: 5 s.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The message layer's limits, fragmentation and keepalive.</summary>
+    public MessageOptions Messages { get; init; } = new();
+
     public long EffectiveMaxRecvLen => MaxRecvLen ?? MaxPayloadLen;
 
     public long EffectiveMaxSendLen => MaxSendLen ?? MaxPayloadLen;
+
+    /// <summary>The payload of each frame of a fragmented message: the fragment size, but never over the send limit.</summary>
+    public int EffectiveFragmentSize => (int)Math.Max(1, Math.Min(Messages.FragmentSize, EffectiveMaxSendLen));
 
     /// <summary>Why these options cannot be used, or null.</summary>
     public virtual string? Validate()
@@ -40,6 +46,8 @@ public abstract record FrameOptions
             return "max_payload_len, max_recv_len and max_send_len must not be negative";
         if (CloseTimeout <= TimeSpan.Zero)
             return "close_timeout must be positive";
-        return null;
+        if (Messages is null)
+            return "messages must not be null";
+        return Messages.Validate();
     }
 }

@@ -6,26 +6,36 @@ using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Connections;
 
+/// <summary>Which API reads a connection's frames. The first receive picks it for good.</summary>
+internal enum ReceiveMode
+{
+    None,
+    Frames,
+    Messages,
+}
+
 /// <summary>
 /// The frame-level rules the seed's server and client objects share (spec §2.3, §3.4): the
 /// <c>fatal</c> flag (every error but a receive timeout sets it), one receive and one send at a time
 /// (D10), the timeout of each receive and send (a deadline the connection actor's tick expires), and
-/// publishing received frames to the connection's subscribers.
+/// publishing received frames to the connection's subscribers. The message layer
+/// (<see cref="MessageSession"/>) receives and sends through the same rules.
 /// </summary>
 internal sealed class FrameSession
 {
     public const string FatalErrorAlreadyHappened = "fatal error already happened";
     public const string SocketBusyReading = "socket busy reading";
     public const string SocketBusyWriting = "socket busy writing";
+    public const string ApisMixed = "recv_frame and receive_message cannot both read one connection";
 
     private readonly FrameConnection _connection;
     private readonly long _maxSendLen;
     private readonly bool _masked;
-    private MaskKeyGenerator? _keys;
     private TimeSpan? _timeout;
     private volatile bool _fatal;
     private int _receiving;
     private int _sending;
+    private int _mode;
 
     public FrameSession(FrameConnection connection, long maxSendLen, bool masked, TimeSpan? timeout)
     {
@@ -53,43 +63,85 @@ internal sealed class FrameSession
     {
         if (_fatal)
             return RecvFrameResult.Failure(FatalErrorAlreadyHappened);
-        if (Interlocked.Exchange(ref _receiving, 1) != 0)
+        if (!TryUseReceiveMode(ReceiveMode.Frames))
+            return RecvFrameResult.Failure(ApisMixed);
+        if (!TryBeginReceive())
             return RecvFrameResult.Failure(SocketBusyReading);
         try
         {
-            DecodeResult result;
-            while (!_connection.Incoming.TryRead(out result))
+            while (true)
             {
-                var cancellation = _connection.Deadlines.ArmReceive(_timeout);
-                try
-                {
-                    if (!await _connection.Incoming.WaitToReadAsync(cancellation).ConfigureAwait(false))
-                        return FailReceive(_connection.Framing.Phase.Describe(SocketErrors.Closed));
-                }
-                catch (OperationCanceledException)
-                {
-                    // Not fatal, and the half-read frame stays in the decoder (D1).
-                    return RecvFrameResult.Failure(_connection.Framing.Phase.Describe(SocketErrors.Timeout));
-                }
-                finally
-                {
-                    _connection.Deadlines.DisarmReceive();
-                }
+                var (result, err) = await ReadAsync().ConfigureAwait(false);
+                if (err is not null)
+                    return RecvFrameResult.Failure(err);
+                if (result.Status == DecodeStatus.Violation)
+                    continue; // the frame API is raw: the message layer's rules do not apply
+                if (result.Status == DecodeStatus.Error)
+                    return FailReceive(result.Error!);
+                var frame = RecvFrameResult.FromFrame(result.Frame);
+                Publish(frame);
+                return frame;
             }
-            if (result.Status == DecodeStatus.Error)
-                return FailReceive(result.Error!);
-            var frame = RecvFrameResult.FromFrame(result.Frame);
-            Publish(frame);
-            return frame;
         }
         finally
         {
-            Volatile.Write(ref _receiving, 0);
+            EndReceive();
         }
     }
 
+    /// <summary>Fixes which API reads this connection; false when the other one already does.</summary>
+    public bool TryUseReceiveMode(ReceiveMode mode)
+    {
+        int current = Interlocked.CompareExchange(ref _mode, (int)mode, (int)ReceiveMode.None);
+        return current == (int)ReceiveMode.None || current == (int)mode;
+    }
+
+    /// <summary>Takes the receive side (D10); false when a receive is already running.</summary>
+    public bool TryBeginReceive() => Interlocked.Exchange(ref _receiving, 1) == 0;
+
+    public void EndReceive() => Volatile.Write(ref _receiving, 0);
+
+    /// <summary>
+    /// The next decoded result, waiting at most the timeout; the caller holds the receive side. A
+    /// timeout is not fatal and keeps a half-read frame (D1); the end of the connection is fatal.
+    /// </summary>
+    public async ValueTask<(DecodeResult Result, string? Err)> ReadAsync()
+    {
+        DecodeResult result;
+        while (!_connection.Incoming.TryRead(out result))
+        {
+            var cancellation = _connection.Deadlines.ArmReceive(_timeout);
+            try
+            {
+                if (!await _connection.Incoming.WaitToReadAsync(cancellation).ConfigureAwait(false))
+                    return (default, FailReceive(_connection.Framing.Phase.Describe(SocketErrors.Closed)).Err);
+            }
+            catch (OperationCanceledException)
+            {
+                return (default, _connection.Framing.Phase.Describe(SocketErrors.Timeout));
+            }
+            finally
+            {
+                _connection.Deadlines.DisarmReceive();
+            }
+        }
+        return (result, null);
+    }
+
     /// <summary>The original's <c>send_frame</c>: any failure, validation included, is fatal.</summary>
-    public async Task<SendResult> SendFrameAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload)
+    public Task<SendResult> SendFrameAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload) =>
+        SendAsync(opcode, payload, fragmentSize: payload.Length, fin, validate: true);
+
+    /// <summary>
+    /// The message layer's send: <paramref name="payload"/> as one message of
+    /// <paramref name="opcode"/>, in frames of at most <paramref name="fragmentSize"/> bytes queued
+    /// together, so that no other sender's frame lands between them.
+    /// </summary>
+    public Task<SendResult> SendMessageAsync(Opcode opcode, ReadOnlyMemory<byte> payload, int fragmentSize) =>
+        SendAsync((int)opcode, payload, fragmentSize, fin: true, validate: false);
+
+    /// <param name="validate">The original's checks; a message's frames are valid by construction.</param>
+    private async Task<SendResult> SendAsync(int opcode, ReadOnlyMemory<byte> payload, int fragmentSize, bool fin, bool validate)
     {
         if (_fatal)
             return SendResult.Failure(FatalErrorAlreadyHappened);
@@ -97,14 +149,14 @@ internal sealed class FrameSession
             return SendResult.Failure(SocketBusyWriting);
         try
         {
-            if (FrameEncoder.ValidateSend(fin, opcode, payload.Length, _maxSendLen) is { } invalid)
+            if (validate && FrameEncoder.ValidateSend(fin, opcode, payload.Length, _maxSendLen) is { } invalid)
                 return FailSend(invalid);
-            uint? key = _masked ? (_keys ??= new MaskKeyGenerator()).Next() : null;
             var cancellation = _connection.Deadlines.ArmSend(_timeout);
             try
             {
                 // The payload is not copied when it is large and unmasked: it must not change until this returns.
-                return new SendResult(await _connection.WriteAsync(fin, opcode, payload, key, cancellation).ConfigureAwait(false), null);
+                int written = await _connection.WriteAsync(fin, opcode, payload, _masked ? MaskKeyGenerator.Shared : null, cancellation, fragmentSize).ConfigureAwait(false);
+                return new SendResult(written, null);
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {

@@ -1,30 +1,48 @@
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol.Framing;
+using Cosocket.Protocol.Messages;
 
 namespace Cosocket.Actors.Pipeline;
 
 /// <summary>
-/// The framing stage's materialized side, shared with the code outside the stream. The receive limit
-/// is set by the handshake (the options given to <c>new</c>) before the first frame byte arrives; the
-/// read phase lets a receive that times out be worded after the part of the frame being read (§1.5).
+/// The framing stage's materialized side, shared with the code outside the stream. The receive limits
+/// are set by the handshake (the options given to <c>new</c>) before the first frame byte arrives; the
+/// read phase lets a receive that times out be worded after the part of the frame being read (§1.5);
+/// the count of frames received tells keepalive that the peer is alive.
 /// </summary>
 public sealed class FramingControl
 {
     private long _maxPayloadLength;
+    private long _maxMessageLength = new MessageOptions().MaxMessageLen;
+    private bool _validateUtf8 = true;
     private int _phase;
     private bool _atFrameBoundary = true;
+    private int _framesReceived;
 
     internal FramingControl(long maxPayloadLength) => _maxPayloadLength = maxPayloadLength;
 
-    /// <summary>The receive limit (<c>max_recv_len</c>); set before the upgrade is written.</summary>
-    public long MaxPayloadLength
+    /// <summary>The receive limit (<c>max_recv_len</c>).</summary>
+    public long MaxPayloadLength => Volatile.Read(ref _maxPayloadLength);
+
+    /// <summary>Takes the receive limits of <paramref name="options"/>; called before the upgrade is written.</summary>
+    public void Configure(FrameOptions options)
     {
-        get => Volatile.Read(ref _maxPayloadLength);
-        set => Volatile.Write(ref _maxPayloadLength, value);
+        ArgumentNullException.ThrowIfNull(options);
+        Volatile.Write(ref _maxPayloadLength, options.EffectiveMaxRecvLen);
+        Volatile.Write(ref _maxMessageLength, options.Messages.MaxMessageLen);
+        Volatile.Write(ref _validateUtf8, options.Messages.ValidateUtf8);
     }
+
+    /// <summary>Frames decoded so far (wrapping): a change shows the peer is alive.</summary>
+    public int FramesReceived => Volatile.Read(ref _framesReceived);
+
+    internal MessageValidator NewValidator() => new(Volatile.Read(ref _maxMessageLength), Volatile.Read(ref _validateUtf8));
+
+    internal void CountFrame() => Interlocked.Increment(ref _framesReceived);
 
     public ReadPhase Phase => (ReadPhase)Volatile.Read(ref _phase);
 
@@ -39,9 +57,9 @@ public sealed class FramingControl
 }
 
 /// <summary>
-/// The framing stage: bytes from the network become <see cref="DecodeResult"/>s (frames, then at most
-/// one error, which ends the inbound side), and outgoing frames become bytes. Outgoing frames that
-/// queue up while a write is in progress are coalesced into one write.
+/// The framing stage: bytes from the network become <see cref="DecodeResult"/>s (frames, message-layer
+/// violations, then at most one error, which ends the inbound side), and outgoing frames become bytes.
+/// Outgoing frames that queue up while a write is in progress are coalesced into one write.
 /// </summary>
 /// <remarks>
 /// Top: application → network. Bottom: network → application. The end of the input or a transport
@@ -119,8 +137,11 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
 
         // Inbound.
 
-        /// <summary>Made on the first bytes after the handshake, when the receive limit is known.</summary>
-        private FrameDecoder Decoder => _decoder ??= new FrameDecoder(new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking));
+        /// <summary>Made on the first bytes after the handshake, when the receive limits are known. Its
+        /// validator checks the message layer's rules as bytes arrive, whichever API reads the frames:
+        /// the frame API skips what it reports, the message layer fails the connection on it.</summary>
+        private FrameDecoder Decoder => _decoder ??= new FrameDecoder(
+            new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking), _control.NewValidator());
 
         private void OnBytes()
         {
@@ -134,14 +155,14 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
                 if (result.Status == DecodeStatus.NeedMoreData)
                     break;
                 _results.Enqueue(result);
-                if (result.Status == DecodeStatus.Error)
+                if (result.Status == DecodeStatus.Frame)
+                    _control.CountFrame();
+                else if (result.Status == DecodeStatus.Error)
                 {
                     _inputEnded = true;
                     Cancel(_stage.BytesIn);
                     break;
                 }
-                if (input.IsEmpty)
-                    break;
             }
             _control.SetProgress(decoder.Phase, decoder.IsAtFrameBoundary);
             DeliverResult();

@@ -73,7 +73,7 @@ public sealed class ConnectionActor : FrameConnectionActor
     internal override FrameConnection? Connection => _core;
 
     internal override SendPolicy? Sending => _upgradedWith is { } options
-        ? new SendPolicy(options.EffectiveMaxSendLen, options.SendMasked, options.CloseTimeout)
+        ? new SendPolicy(options.EffectiveMaxSendLen, options.SendMasked, options.CloseTimeout, options.Messages)
         : null;
 
     protected override void PreStart()
@@ -172,6 +172,7 @@ public sealed class ConnectionActor : FrameConnectionActor
         _upgradedWith = upgraded.Options;
         Timers.Cancel("handshake");
         StartTicking(upgraded.Options.Timeout);
+        StartKeepalive();
         _registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(_id, _core!.RemoteEndPoint, upgraded.Path, DateTimeOffset.UtcNow, Self)));
     }
 

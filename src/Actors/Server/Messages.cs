@@ -23,14 +23,19 @@ public sealed record SendPing(ReadOnlyMemory<byte> Data = default);
 /// </summary>
 public sealed record CloseConnection(int? Code = CloseStatus.NormalClosure, string? Reason = null);
 
-/// <summary>From now on, every frame the connection receives is also told to <paramref name="Subscriber"/>
-/// as <see cref="FrameReceived"/>. Watch the connection actor to learn when the connection ends.</summary>
+/// <summary>From now on, what the connection receives is also told to <paramref name="Subscriber"/>:
+/// every frame as <see cref="FrameReceived"/> when the handler reads frames, every whole message as
+/// <see cref="MessageReceived"/> when it reads messages. Watch the connection actor to learn when
+/// the connection ends.</summary>
 public sealed record Subscribe(IActorRef Subscriber);
 
 public sealed record Unsubscribe(IActorRef Subscriber);
 
 /// <summary>A frame the connection received, as <c>recv_frame</c> returned it.</summary>
 public sealed record FrameReceived(string ConnectionId, RecvFrameResult Frame);
+
+/// <summary>A message the connection received, as <c>ReceiveMessageAsync</c> returned it.</summary>
+public sealed record MessageReceived(string ConnectionId, Connections.MessageResult Message);
 
 /// <summary>A live WebSocket connection, as the registry lists it.</summary>
 public sealed record ConnectionInfo(string Id, EndPoint? RemoteEndPoint, string Path, DateTimeOffset Started, IActorRef Connection);

@@ -32,11 +32,13 @@ public sealed class WebSocketServer
 
     private readonly ConnectionCore _core;
     private readonly FrameSession _session;
+    private readonly MessageSession _messages;
 
     private WebSocketServer(ConnectionCore core, ServerOptions options)
     {
         _core = core;
         _session = new FrameSession(core, options.EffectiveMaxSendLen, options.SendMasked, options.Timeout);
+        _messages = new MessageSession(_session, options, isServer: true, masked: options.SendMasked);
     }
 
     /// <summary>The seed's public <c>fatal</c> field: set after a fatal error; every later call fails.</summary>
@@ -83,7 +85,7 @@ public sealed class WebSocketServer
             return (null, bad.Message);
         }
         var server = new WebSocketServer(request.Core, options) { Protocol = protocol };
-        request.Core.Framing.MaxPayloadLength = options.EffectiveMaxRecvLen;
+        request.Core.Framing.Configure(options);
         try
         {
             await request.Core.Handshake.AcceptAsync(response).ConfigureAwait(false);
@@ -137,4 +139,30 @@ public sealed class WebSocketServer
 
     /// <summary>The seed's <c>send_frame(fin, opcode, payload)</c>. Any failure, validation included, is fatal.</summary>
     public Task<SendResult> SendFrameAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload) => _session.SendFrameAsync(fin, opcode, payload);
+
+    /// <summary>
+    /// The message layer: the next whole message, reassembled from its fragments and validated as
+    /// RFC 6455 requires (UTF-8 text checked as it arrives, close codes, fragment order, RSV bits,
+    /// <see cref="MessageOptions.MaxMessageLen"/>). Pings are answered and pongs skipped on the way.
+    /// A violation fails the connection: the close frame (1002, 1007 or 1009) is sent, the connection
+    /// closed, and the error returned with that code. The peer's close is answered (its code echoed)
+    /// and returned as type <c>"close"</c>. A receive timeout is not fatal and keeps a partial message.
+    /// Not to be mixed with <see cref="RecvFrameAsync"/> on one connection: the first receive picks the API.
+    /// </summary>
+    public Task<MessageResult> ReceiveMessageAsync() => _messages.ReceiveAsync();
+
+    /// <summary>Sends a text message, in frames of at most <see cref="MessageOptions.FragmentSize"/>.</summary>
+    public Task<SendResult> SendMessageAsync(string text) => _messages.SendAsync(Opcode.Text, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Sends a binary message, or, with <paramref name="text"/>, UTF-8 bytes as a text message
+    /// (refused unless valid UTF-8), in frames of at most <see cref="MessageOptions.FragmentSize"/>.</summary>
+    public Task<SendResult> SendMessageAsync(ReadOnlyMemory<byte> data, bool text = false) =>
+        _messages.SendAsync(text ? Opcode.Text : Opcode.Binary, data);
+
+    /// <summary>
+    /// The close handshake (RFC 6455 §7): sends a close with <paramref name="code"/> (one valid on the
+    /// wire) and <paramref name="reason"/> (at most 123 UTF-8 bytes), waits up to the close timeout
+    /// for the peer's close, then closes TCP. Returns the peer's code and reason.
+    /// </summary>
+    public Task<CloseResult> CloseHandshakeAsync(int code = CloseStatus.NormalClosure, string? reason = null) => _messages.CloseAsync(code, reason);
 }

@@ -21,7 +21,7 @@ public static class SocketErrors
         SocketException { SocketErrorCode: SocketError.Shutdown or SocketError.ConnectionAborted } => BrokenPipe,
         IOException { InnerException: SocketException inner } => Describe(inner),
         ObjectDisposedException or OperationCanceledException => Closed,
-        TransportClosedException => Closed,
+        TransportClosedException closed => closed.Message, // "closed", or why this side cut it
         _ => error.Message,
     };
 }
