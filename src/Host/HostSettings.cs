@@ -7,13 +7,13 @@ namespace Cosocket.Host;
 
 /// <summary>The service's own settings: where it listens and how its endpoints are sized.</summary>
 /// <param name="Listen">The WebSocket listener's endpoint.</param>
-/// <param name="EchoMaxPayloadLen">The largest frame, and reassembled message, <c>/echo</c> takes.</param>
+/// <param name="EchoMaxMessageLen">The largest message, and frame, <c>/echo</c> takes.</param>
 /// <param name="DrainTimeout">On shutdown, how long connections have to answer close 1001.</param>
 /// <param name="Tls">When a certificate is configured, the listener serves <c>wss://</c>.</param>
-public sealed record HostSettings(IPEndPoint Listen, long EchoMaxPayloadLen, TimeSpan DrainTimeout, ServerTls? Tls = null)
+public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null)
 {
     /// <summary>
-    /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-payload-len</c> and <c>cosocket.drain-timeout</c>
+    /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-message-len</c> and <c>cosocket.drain-timeout</c>
     /// from HOCON; <c>Cosocket:Listen</c> in <paramref name="overrides"/> (the environment variable
     /// <c>COSOCKET__LISTEN</c> or <c>--listen</c> on the command line) wins over the file.
     /// </summary>
@@ -23,7 +23,7 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxPayloadLen, Tim
         if (!TryParseEndPoint(listen, out var endPoint))
             throw new ConfigurationException($"cosocket.listen: \"{listen}\" is not HOST:PORT with an IP address or localhost");
         return new HostSettings(endPoint,
-            config.GetLong("cosocket.echo.max-payload-len"),
+            config.GetLong("cosocket.echo.max-message-len"),
             config.GetTimeSpan("cosocket.drain-timeout"),
             TlsFrom(config));
     }

@@ -20,9 +20,8 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var echoOptions = options with { MaxPayloadLen = settings.EchoMaxPayloadLen, MaxRecvLen = null, MaxSendLen = null };
         var routes = new WebSocketRoutes()
-            .Map("/echo", EchoEndpoint.Handler(echoOptions))
+            .Map("/echo", EchoEndpoint.Handler(options, settings.EchoMaxMessageLen))
             .Map("/frames", FramesEndpoint.Handler(options));
         _binding = CosocketServer.Bind(system, settings.Listen, routes, options, settings.Tls);
         logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames", settings.Tls is null ? "ws" : "wss", _binding.EndPoint);

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 
 namespace Cosocket.Actors.Tests;
@@ -20,6 +21,41 @@ public class ServerOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(10), options.HandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.CloseTimeout);
+        Assert.Equal(1024 * 1024, options.Messages.MaxMessageLen);
+        Assert.Equal(65535, options.Messages.FragmentSize);
+        Assert.True(options.Messages.ValidateUtf8);
+        Assert.Null(options.Messages.PingInterval);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Messages.PongTimeout);
+    }
+
+    [Fact]
+    public void FragmentSize_IsCappedAtTheSendLimit()
+    {
+        Assert.Equal(1000, new ServerOptions { MaxPayloadLen = 1000 }.EffectiveFragmentSize);
+        Assert.Equal(65535, new ServerOptions().EffectiveFragmentSize);
+    }
+
+    [Fact]
+    public void Config_OverridesEachMessageKey()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            messages {
+              max-message-len = 2048
+              fragment-size = 512
+              validate-utf8 = off
+              ping-interval = 15s
+              pong-timeout = 3s
+            }
+            """);
+        var messages = ServerOptions.FromConfig(config).Messages;
+        Assert.Equal(new MessageOptions
+        {
+            MaxMessageLen = 2048,
+            FragmentSize = 512,
+            ValidateUtf8 = false,
+            PingInterval = TimeSpan.FromSeconds(15),
+            PongTimeout = TimeSpan.FromSeconds(3),
+        }, messages);
     }
 
     [Fact]
@@ -63,6 +99,8 @@ public class ServerOptionsTests
     [InlineData("max-recv-len = lots", "is not a number of bytes")]
     [InlineData("max-header-len = 0", "max_header_len must be positive")]
     [InlineData("handshake-timeout = 0s", "handshake_timeout must be positive")]
+    [InlineData("messages.max-message-len = 0", "max_message_len must be positive")]
+    [InlineData("messages.pong-timeout = 0s", "pong_timeout must be positive")]
     public void BadConfig_FailsWithAClearMessage(string hocon, string message)
     {
         var error = Assert.Throws<ConfigurationException>(() => ServerOptions.FromConfig(ConfigurationFactory.ParseString(hocon)));

@@ -56,7 +56,7 @@ public class HostSettingsTests
     {
         var settings = HostSettings.From(Shipped, Overrides());
         Assert.Equal("127.0.0.1:8080", settings.Listen.ToString());
-        Assert.Equal(16777216, settings.EchoMaxPayloadLen);
+        Assert.Equal(16777216, settings.EchoMaxMessageLen);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.DrainTimeout);
     }
 

@@ -104,7 +104,8 @@ internal sealed class MessageSession
     }
 
     /// <summary>Sends one message, in frames of at most the fragment size.</summary>
-    public Task<SendResult> SendAsync(Opcode opcode, ReadOnlyMemory<byte> payload)
+    /// <param name="validated">The text is known to be UTF-8 (a message this layer received).</param>
+    public Task<SendResult> SendAsync(Opcode opcode, ReadOnlyMemory<byte> payload, bool validated = false)
     {
         if (_session.Fatal)
             return Task.FromResult(SendResult.Failure(FrameSession.FatalErrorAlreadyHappened));
@@ -112,7 +113,7 @@ internal sealed class MessageSession
         if (CloseSent)
             return Task.FromResult(SendResult.Failure(AlreadyClosed));
         // §5.6: text "MUST" be UTF-8 on the wire too; refusing it here is not fatal.
-        if (opcode == Opcode.Text && _validateUtf8 && !Utf8.IsValid(payload.Span))
+        if (opcode == Opcode.Text && _validateUtf8 && !validated && !Utf8.IsValid(payload.Span))
             return Task.FromResult(SendResult.Failure(Violation.InvalidUtf8Text));
         return _session.SendMessageAsync(opcode, payload, _fragmentSize);
     }
@@ -202,8 +203,9 @@ internal sealed class MessageSession
         {
             // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close
             // frame, the endpoint MUST send a Close frame in response. (When sending a Close frame
-            // in response, the endpoint typically echos the status code it received.)"
-            Post(Opcode.Close, frame.CloseCode is { } code ? CloseBody(code, []) : []);
+            // in response, the endpoint typically echos the status code it received.)" The reason
+            // goes back too: it is valid UTF-8 (checked) and fits (it came in a control frame).
+            Post(Opcode.Close, frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : []);
         }
         _peerClose.TrySetResult(new CloseResult(frame.CloseCode, Encoding.UTF8.GetString(reason), null));
         if (_isServer)

@@ -55,10 +55,26 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             MaxHeaderLen = section.GetInt("max-header-len", defaults.MaxHeaderLen),
             HandshakeTimeout = section.GetTimeSpan("handshake-timeout", defaults.HandshakeTimeout),
             CloseTimeout = section.GetTimeSpan("close-timeout", defaults.CloseTimeout),
+            Messages = MessagesFromConfig(section.GetConfig("messages"), defaults.Messages),
         };
         if (options.Validate() is { } error)
             throw new ConfigurationException($"cosocket.server: {error}");
         return options;
+    }
+
+    private static MessageOptions MessagesFromConfig(Config? section, MessageOptions defaults)
+    {
+        if (section is null || section.IsEmpty)
+            return defaults;
+        string ping = section.GetString("ping-interval", "off");
+        return new MessageOptions
+        {
+            MaxMessageLen = section.GetLong("max-message-len", defaults.MaxMessageLen),
+            FragmentSize = section.GetInt("fragment-size", defaults.FragmentSize),
+            ValidateUtf8 = section.GetBoolean("validate-utf8", defaults.ValidateUtf8),
+            PingInterval = ping is "off" or "" ? null : section.GetTimeSpan("ping-interval"),
+            PongTimeout = section.GetTimeSpan("pong-timeout", defaults.PongTimeout),
+        };
     }
 
     private static long? OptionalLong(Config section, string key)

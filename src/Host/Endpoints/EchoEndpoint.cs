@@ -1,88 +1,47 @@
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
-using Cosocket.Protocol;
 
 namespace Cosocket.Host.Endpoints;
 
 /// <summary>
-/// <c>/echo</c>: every data message comes back as one frame of its type (a fragmented message is
-/// echoed whole), a ping is answered with a pong of the same payload, and a close with a close of
-/// the same code. Built on the seed's frame API.
+/// <c>/echo</c>: every message comes back whole, as one frame of its type. Built on the message
+/// layer, so the connection is held to RFC 6455 strictly: fragments reassembled, pings answered,
+/// invalid UTF-8 (1007), protocol errors (1002) and oversize messages (1009) fail the connection, and
+/// a close is answered with the peer's code.
 /// </summary>
 public static class EchoEndpoint
 {
-    public static WebSocketHandler Handler(ServerOptions options) => request => RunAsync(request, options);
+    /// <param name="options">The server's options; <paramref name="maxMessageLen"/> replaces their frame and message limits.</param>
+    public static WebSocketHandler Handler(ServerOptions options, long maxMessageLen)
+    {
+        var echoOptions = options with
+        {
+            MaxPayloadLen = maxMessageLen,
+            MaxRecvLen = null,
+            MaxSendLen = null,
+            Messages = options.Messages with { MaxMessageLen = maxMessageLen, FragmentSize = (int)Math.Min(maxMessageLen, int.MaxValue) },
+        };
+        return request => RunAsync(request, echoOptions);
+    }
 
     private static async Task RunAsync(WebSocketRequest request, ServerOptions options)
     {
         var (wb, _) = await WebSocketServer.NewAsync(request, options);
         if (wb is null)
             return;
-        var message = new MessageBuffer(options.EffectiveMaxRecvLen);
         while (true)
         {
-            var frame = await wb.RecvFrameAsync();
-            if (frame.IsError)
+            var message = await wb.ReceiveMessageAsync();
+            if (message.IsError)
             {
                 if (wb.Fatal)
                     return;
-                continue; // a timeout: keep waiting
+                continue; // a receive timeout: keep waiting
             }
-            switch (frame.Type)
-            {
-                case "text" or "binary" or "continuation":
-                    if (message.Add(frame) is { } refusal)
-                    {
-                        await wb.SendCloseAsync(refusal.Code, refusal.Reason);
-                        return;
-                    }
-                    if (message.Complete is { } whole && (await wb.SendFrameAsync(true, (int)whole.Opcode, whole.Payload)).Err is not null)
-                        return;
-                    break;
-                case "ping":
-                    await wb.SendPongAsync(frame.Data);
-                    break;
-                case "close":
-                    await wb.SendCloseAsync(frame.Code, frame.Text);
-                    return;
-            }
-        }
-    }
-
-    /// <summary>Gathers the fragments of one message.</summary>
-    private sealed class MessageBuffer(long maxLength)
-    {
-        private readonly List<byte[]> _fragments = [];
-        private Opcode? _opcode; // set while a fragmented message is in progress
-        private long _length;
-
-        public (Opcode Opcode, byte[] Payload)? Complete { get; private set; }
-
-        /// <returns>Why the connection must close, or null.</returns>
-        public (ushort Code, string Reason)? Add(RecvFrameResult frame)
-        {
-            Complete = null;
-            bool continuation = frame.Type == "continuation";
-            // RFC 6455 §5.4: fragments of one message are not interleaved with another message's
-            // data frames, and a continuation belongs to a message that has started.
-            if (continuation && _opcode is null)
-                return (CloseStatus.ProtocolError, "continuation frame without a message to continue");
-            if (!continuation && _opcode is not null)
-                return (CloseStatus.ProtocolError, "new data frame inside a fragmented message");
-            Opcode opcode = _opcode ?? (frame.Type == "text" ? Opcode.Text : Opcode.Binary);
-            _length += frame.Data!.Length;
-            if (_length > maxLength)
-                return (CloseStatus.MessageTooBig, "message too big");
-            _fragments.Add(frame.Data);
-            if (frame.Err == RecvFrameResult.Again)
-            {
-                _opcode = opcode;
-                return null;
-            }
-            Complete = (opcode, _fragments.Count == 1 ? _fragments[0] : [.. _fragments.SelectMany(f => f)]);
-            _fragments.Clear();
-            _length = 0;
-            _opcode = null;
-            return null;
+            if (message.Type == MessageResult.CloseType)
+                return; // the message layer has answered it
+            if ((await wb.SendMessageAsync(message)).Err is not null)
+                return;
         }
     }
 }
