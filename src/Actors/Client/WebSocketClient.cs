@@ -304,14 +304,19 @@ public sealed class WebSocketClient
     public Task<SendResult> SendMessageAsync(string text) => SendMessageAsync(Encoding.UTF8.GetBytes(text), text: true);
 
     /// <summary>Sends a binary message, or, with <paramref name="text"/>, UTF-8 bytes as a text message.</summary>
-    public Task<SendResult> SendMessageAsync(ReadOnlyMemory<byte> data, bool text = false)
-    {
-        if (_messages is null)
-            return Task.FromResult(SendResult.Failure(NotInitializedYet));
-        if (_socketClosed || _closed)
-            return Task.FromResult(SendResult.Failure(_closed ? AlreadyClosed : SocketErrors.Closed));
-        return _messages.SendAsync(text ? Opcode.Text : Opcode.Binary, data);
-    }
+    public Task<SendResult> SendMessageAsync(ReadOnlyMemory<byte> data, bool text = false) =>
+        RefuseMessageSend() is { } err ? Task.FromResult(SendResult.Failure(err)) : _messages!.SendAsync(text ? Opcode.Text : Opcode.Binary, data);
+
+    /// <summary>Sends a message received by <see cref="ReceiveMessageAsync"/> (here or on another
+    /// connection) as it came: a text message is not checked for UTF-8 again.</summary>
+    public Task<SendResult> SendMessageAsync(MessageResult message) =>
+        RefuseMessageSend() is { } err ? Task.FromResult(SendResult.Failure(err)) : _messages!.SendAsync(message);
+
+    private string? RefuseMessageSend() =>
+        _messages is null ? NotInitializedYet
+        : _closed ? AlreadyClosed
+        : _socketClosed ? SocketErrors.Closed
+        : null;
 
     /// <summary>
     /// The close handshake (see <see cref="WebSocketServer.CloseHandshakeAsync"/>): the server's code and

@@ -25,6 +25,7 @@ internal sealed class MessageSession
 {
     public const string AlreadyClosed = "already closed";
     public const string ReasonTooLong = "close reason too long";
+    public const string NotAMessage = "not a text or binary message";
 
     private readonly FrameSession _session;
     private readonly bool _isServer;
@@ -117,6 +118,14 @@ internal sealed class MessageSession
             return Task.FromResult(SendResult.Failure(Violation.InvalidUtf8Text));
         return _session.SendMessageAsync(opcode, payload, _fragmentSize);
     }
+
+    /// <summary>Sends a message this layer received (here or on another connection) as it came.</summary>
+    public Task<SendResult> SendAsync(MessageResult message) => message.Type switch
+    {
+        MessageResult.TextType => SendAsync(Opcode.Text, message.Data, validated: true),
+        MessageResult.BinaryType => SendAsync(Opcode.Binary, message.Data),
+        _ => Task.FromResult(SendResult.Failure(NotAMessage)),
+    };
 
     /// <summary>
     /// Starts the close handshake (RFC 6455 §7.1.2) and waits for the peer's close frame, up to the

@@ -40,7 +40,7 @@ public sealed class FramingControl
     /// <summary>Frames decoded so far (wrapping): a change shows the peer is alive.</summary>
     public int FramesReceived => Volatile.Read(ref _framesReceived);
 
-    internal MessageValidator NewValidator() => new(Volatile.Read(ref _maxMessageLength), Volatile.Read(ref _validateUtf8));
+    internal MessageValidator NewValidator(bool forbidMasked) => new(Volatile.Read(ref _maxMessageLength), Volatile.Read(ref _validateUtf8), forbidMasked);
 
     internal void CountFrame() => Interlocked.Increment(ref _framesReceived);
 
@@ -141,7 +141,7 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
         /// validator checks the message layer's rules as bytes arrive, whichever API reads the frames:
         /// the frame API skips what it reports, the message layer fails the connection on it.</summary>
         private FrameDecoder Decoder => _decoder ??= new FrameDecoder(
-            new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking), _control.NewValidator());
+            new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking), _control.NewValidator(forbidMasked: !_stage._forceMasking));
 
         private void OnBytes()
         {

@@ -161,12 +161,7 @@ public sealed class WebSocketServer
 
     /// <summary>Sends a message received by <see cref="ReceiveMessageAsync"/> (here or on another
     /// connection) as it came: a text message is not checked for UTF-8 again.</summary>
-    public Task<SendResult> SendMessageAsync(MessageResult message) => message.Type switch
-    {
-        MessageResult.TextType => _messages.SendAsync(Opcode.Text, message.Data, validated: true),
-        MessageResult.BinaryType => _messages.SendAsync(Opcode.Binary, message.Data),
-        _ => Task.FromResult(SendResult.Failure("not a text or binary message")),
-    };
+    public Task<SendResult> SendMessageAsync(MessageResult message) => _messages.SendAsync(message);
 
     /// <summary>
     /// The close handshake (RFC 6455 §7): sends a close with <paramref name="code"/> (one valid on the

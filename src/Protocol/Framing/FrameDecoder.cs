@@ -163,7 +163,7 @@ public sealed class FrameDecoder
         _payloadFilled = 0;
         _headerFilled = 0;
         _inPayload = true;
-        return _validator?.OnFrameStart(fin, opcode, length) is { } violation ? DecodeResult.Violated(violation) : DecodeResult.NeedMoreData;
+        return _validator?.OnFrameStart(fin, opcode, masked, length) is { } violation ? DecodeResult.Violated(violation) : DecodeResult.NeedMoreData;
     }
 
     /// <summary>Makes <paramref name="view"/> hold at least <paramref name="wanted"/> header bytes,

@@ -14,6 +14,7 @@ public sealed class MessageValidator
 {
     private readonly long _maxMessageLength;
     private readonly bool _validateUtf8;
+    private readonly bool _forbidMasked;
     private Opcode? _fragmented; // the opcode of a message whose final fragment has not arrived
     private long _messageLength;
     private Opcode _frameOpcode;
@@ -23,18 +24,25 @@ public sealed class MessageValidator
 
     /// <param name="maxMessageLength">The largest message, all fragments together.</param>
     /// <param name="validateUtf8">False skips UTF-8 checks of text and close reasons (not RFC-compliant; for peers that are trusted).</param>
-    public MessageValidator(long maxMessageLength, bool validateUtf8 = true)
+    /// <param name="forbidMasked">A client's: RFC 6455 §5.1, "A client MUST close a connection if it
+    /// detects a masked frame." (The seed's frame API accepts them; the message layer does not.)</param>
+    public MessageValidator(long maxMessageLength, bool validateUtf8 = true, bool forbidMasked = false)
     {
         _maxMessageLength = maxMessageLength;
         _validateUtf8 = validateUtf8;
+        _forbidMasked = forbidMasked;
     }
 
     /// <summary>A frame's header has been read: <paramref name="length"/> payload bytes follow.</summary>
-    public Violation? OnFrameStart(bool fin, Opcode opcode, long length)
+    public Violation? OnFrameStart(bool fin, Opcode opcode, bool masked, long length)
     {
         _frameOpcode = opcode;
         _frameIsText = false;
-        if (_violated || opcode.IsControl())
+        if (_violated)
+            return null;
+        if (masked && _forbidMasked)
+            return Violate(CloseStatus.ProtocolError, Violation.MaskedFrameFromServer);
+        if (opcode.IsControl())
             return null;
         Opcode message;
         if (opcode == Opcode.Continuation)

@@ -13,6 +13,7 @@ public readonly record struct Violation(ushort CloseCode, string Reason)
     public const string InvalidUtf8Text = "invalid UTF-8 in text message";
     public const string InvalidUtf8CloseReason = "invalid UTF-8 in close reason";
     public const string InvalidCloseCodePrefix = "invalid close code ";
+    public const string MaskedFrameFromServer = "masked frame from the server";
 
     /// <summary>
     /// The close code for an error of the frame decoder: a frame over the receive limit is 1009

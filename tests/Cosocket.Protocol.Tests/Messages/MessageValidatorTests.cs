@@ -183,6 +183,14 @@ public class MessageValidatorTests
     }
 
     [Fact]
+    public void MaskedFrame_ForAClient_IsAProtocolError()
+    {
+        var decoder = new FrameDecoder(new FrameDecoderOptions(1000), new MessageValidator(1000, forbidMasked: true));
+        var result = decoder.Decode(Wire.Frame(true, Text, Wire.Utf8("x")), out _);
+        Assert.Equal(new Violation(CloseStatus.ProtocolError, Violation.MaskedFrameFromServer), result.Violation);
+    }
+
+    [Fact]
     public void AfterAViolation_NothingMoreIsReported()
     {
         var results = Decode([

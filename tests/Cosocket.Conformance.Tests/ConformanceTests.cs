@@ -1,0 +1,28 @@
+namespace Cosocket.Conformance.Tests;
+
+/// <summary>
+/// Every case of <see cref="Cases"/> against Cosocket's server (<c>/echo</c>, the peer a raw client)
+/// and against Cosocket's client (an echo application on the message layer, the peer a raw server).
+/// </summary>
+public sealed class ConformanceTests(Roles roles) : IClassFixture<Roles>
+{
+    [Theory]
+    [MemberData(nameof(Cases.Names), MemberType = typeof(Cases))]
+    public async Task Server(string name)
+    {
+        await using var peer = await roles.ConnectToServerAsync();
+        await Cases.Named(name).Run(peer);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases.Names), MemberType = typeof(Cases))]
+    public async Task Client(string name)
+    {
+        var (peer, run) = await roles.ConnectClientAsync();
+        await using (peer)
+            await Cases.Named(name).Run(peer);
+        // However the case ended, the client's application sees the connection end too.
+        var ended = await run.WaitAsync(WirePeer.Patience);
+        Assert.False(string.IsNullOrEmpty(ended.Ending));
+    }
+}

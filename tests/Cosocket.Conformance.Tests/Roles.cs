@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Akka.Actor;
+using Cosocket.Actors.Client;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Server;
+using Cosocket.Host.Endpoints;
+
+namespace Cosocket.Conformance.Tests;
+
+/// <summary>
+/// The two sides under test, as the Autobahn TestSuite drives them: Cosocket's server with its
+/// <c>/echo</c> endpoint (the fuzzing client's target), and Cosocket's client running an echo
+/// application on the message layer (the fuzzing server's target). One actor system for the suite.
+/// </summary>
+public sealed class Roles : IAsyncLifetime
+{
+    /// <summary>The largest message either side under test takes: the largest of Autobahn's section 9.</summary>
+    public const int MaxMessageLen = 16 * 1024 * 1024;
+
+    private ActorSystem _system = null!;
+    private ServerBinding _server = null!;
+
+    public Task InitializeAsync()
+    {
+        _system = ActorSystem.Create("conformance", "akka.loglevel = WARNING");
+        var routes = new WebSocketRoutes().Map("/echo", EchoEndpoint.Handler(new ServerOptions(), MaxMessageLen));
+        _server = CosocketServer.Bind(_system, new IPEndPoint(IPAddress.Loopback, 0), routes);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DrainAsync(TimeSpan.FromSeconds(2));
+        await _system.Terminate();
+    }
+
+    /// <summary>A raw client connected to the server's <c>/echo</c>, past the opening handshake.</summary>
+    public async Task<WirePeer> ConnectToServerAsync()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(_server.EndPoint).WaitAsync(WirePeer.Patience);
+        string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        string request = $"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                         $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(request)).WaitAsync(WirePeer.Patience);
+        var (head, rest) = await ReadHeadAsync(socket);
+        Assert.StartsWith("HTTP/1.1 101", head);
+        Assert.Contains($"Sec-WebSocket-Accept: {Accept(key)}", head, StringComparison.OrdinalIgnoreCase);
+        return new WirePeer(socket, isClient: true, rest);
+    }
+
+    /// <summary>
+    /// Starts Cosocket's client echo application against a raw server and returns that server's end,
+    /// past the opening handshake, with the application's run (what it received, how it ended).
+    /// </summary>
+    public async Task<(WirePeer Peer, Task<ClientEchoRun> Run)> ConnectClientAsync()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var options = new ClientOptions
+        {
+            MaxPayloadLen = MaxMessageLen,
+            Messages = new MessageOptions { MaxMessageLen = MaxMessageLen },
+        };
+        var run = ClientEchoRun.StartAsync(_system, options, $"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}/runCase");
+        var socket = await listener.AcceptAsync().WaitAsync(WirePeer.Patience);
+        socket.NoDelay = true;
+        var (head, rest) = await ReadHeadAsync(socket);
+        string key = Regex.Match(head, @"Sec-WebSocket-Key: *(\S+)", RegexOptions.IgnoreCase).Groups[1].Value;
+        string response = $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(key)}\r\n\r\n";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(response)).WaitAsync(WirePeer.Patience);
+        return (new WirePeer(socket, isClient: false, rest), run);
+    }
+
+    /// <summary>RFC 6455 §4.2.2, computed here rather than by the code under test.</summary>
+    private static string Accept(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+
+    private static async Task<(string Head, byte[] AfterHead)> ReadHeadAsync(Socket socket)
+    {
+        var received = new List<byte>();
+        var chunk = new byte[4096];
+        while (true)
+        {
+            int end = received.Count >= 4 ? IndexOfBlankLine(received) : -1;
+            if (end >= 0)
+                return (Encoding.ASCII.GetString(received.GetRange(0, end).ToArray()), received.Skip(end).ToArray());
+            int read = await socket.ReceiveAsync(chunk).WaitAsync(WirePeer.Patience);
+            Assert.True(read > 0, "the connection ended during the opening handshake");
+            received.AddRange(chunk.AsSpan(0, read));
+        }
+    }
+
+    private static int IndexOfBlankLine(List<byte> bytes)
+    {
+        for (int i = 0; i + 3 < bytes.Count; i++)
+        {
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n' && bytes[i + 2] == '\r' && bytes[i + 3] == '\n')
+                return i + 4;
+        }
+        return -1;
+    }
+}
+
+/// <summary>Cosocket's client as Autobahn's fuzzing server expects a client under test to behave:
+/// every message it receives goes back as it came, until the connection closes.</summary>
+public sealed record ClientEchoRun(IReadOnlyList<string> Received, string Ending)
+{
+    public static async Task<ClientEchoRun> StartAsync(ActorSystem system, ClientOptions options, string url)
+    {
+        var (client, err) = WebSocketClient.New(system, options);
+        Assert.Null(err);
+        var connected = await client!.ConnectAsync(url);
+        Assert.True(connected.Ok == 1, connected.Err);
+        var received = new List<string>();
+        while (true)
+        {
+            var message = await client.ReceiveMessageAsync();
+            if (message.IsError)
+            {
+                if (client.Fatal)
+                    return new ClientEchoRun(received, $"error: {message.Err} ({message.CloseCode})");
+                continue;
+            }
+            received.Add(message.Type!);
+            if (message.Type == MessageResult.CloseType)
+                return new ClientEchoRun(received, $"close {message.CloseCode}");
+            await client.SendMessageAsync(message);
+        }
+    }
+}
