@@ -3,16 +3,18 @@ using System.Text;
 using Akka.Actor;
 using Akka.Configuration;
 using Cosocket.Actors.Client;
+using Cosocket.Actors.Connections;
 using Cosocket.Protocol;
 
 namespace Cosocket.Host;
 
 /// <summary>
-/// <c>cosocket connect URL</c>: a command-line WebSocket client, like wscat. Each line read from
-/// standard input is sent as a text message; every message received is printed (text as it is,
-/// binary as hex, or as a byte count past 64 bytes); pings are answered; with <c>--echo</c> every
-/// received data frame is sent back until the peer closes. A failed connect prints the seed's error
-/// and exits 1; bad arguments exit 2.
+/// <c>cosocket connect URL</c>: a command-line WebSocket client, like wscat, on the message layer.
+/// Each line read from standard input is sent as a text message; every message received is printed
+/// (text as it is, binary as hex, or as a byte count past 64 bytes); pings are answered; at the end of
+/// input the close handshake runs. With <c>--echo</c> every message received is sent back until the
+/// peer closes. A peer that breaks RFC 6455 is closed with the right code and the error printed. A
+/// failed connect prints the seed's error and exits 1; bad arguments exit 2.
 /// </summary>
 public static class ConnectCommand
 {
@@ -51,7 +53,7 @@ public static class ConnectCommand
         client.SetTimeout(0); // an interactive session waits as long as it takes
         await errors.WriteLineAsync($"connected to {arguments.Url}");
 
-        using var sending = new SemaphoreSlim(1); // one send at a time (D10): typed lines, pongs and echoes
+        using var sending = new SemaphoreSlim(1); // one send at a time (D10): typed lines and echoes
         async Task<bool> Send(Func<Task<Actors.Server.SendResult>> send)
         {
             await sending.WaitAsync();
@@ -74,11 +76,11 @@ public static class ConnectCommand
             string? line;
             while (!receiving.IsCompleted && (line = await input.ReadLineAsync()) is not null)
             {
-                if (!await Send(() => client.SendTextAsync(line)))
+                if (!await Send(() => client.SendMessageAsync(line)))
                     return 1;
             }
             if (!receiving.IsCompleted)
-                await Send(() => client.SendCloseAsync(CloseStatus.NormalClosure, ""));
+                await client.CloseHandshakeAsync(CloseStatus.NormalClosure); // the receive loop reports the answer
         }
         int exitCode = await receiving;
         await client.CloseAsync();
@@ -90,32 +92,21 @@ public static class ConnectCommand
     {
         while (true)
         {
-            var frame = await client.RecvFrameAsync();
-            if (frame.IsError)
+            var message = await client.ReceiveMessageAsync();
+            if (message.IsError)
             {
-                await errors.WriteLineAsync(frame.Err);
+                await errors.WriteLineAsync(message.CloseCode is { } sent ? $"{message.Err} (closed with {sent})" : message.Err);
                 return 1;
             }
-            switch (frame.Type)
+            if (message.Type == MessageResult.CloseType)
             {
-                case "ping":
-                    await send(() => client.SendPongAsync(frame.Data));
-                    continue;
-                case "pong":
-                    continue;
-                case "close":
-                    await errors.WriteLineAsync($"closed by the peer: {frame.Code?.ToString() ?? "no code"} {frame.Text}".TrimEnd());
-                    if (!client.Closed)
-                        await send(() => client.SendCloseAsync(frame.Code, frame.Text));
-                    return 0;
+                await errors.WriteLineAsync($"closed: {message.CloseCode?.ToString() ?? "no code"} {message.Text}".TrimEnd());
+                return 0;
             }
-            await output.WriteLineAsync(frame.Type == "binary" ? Describe(frame.Data!) : frame.Text);
+            await output.WriteLineAsync(message.Type == MessageResult.BinaryType ? Describe(message.Data!) : message.Text);
             await output.FlushAsync();
             if (echo)
-            {
-                int opcode = frame.Type switch { "text" => 0x1, "binary" => 0x2, _ => 0x0 };
-                await send(() => client.SendFrameAsync(frame.Err != RecvFrameResult.Again, opcode, frame.Data));
-            }
+                await send(() => client.SendMessageAsync(message));
         }
     }
 

@@ -19,7 +19,7 @@ public class ConnectCommandTests
         int exitCode = await ConnectCommand.RunAsync([host.Uri("/echo").ToString()], new StringReader("hello\n你好\n"), output, errors).WaitAsync(Patience);
         Assert.Equal(0, exitCode);
         Assert.Equal("hello\n你好\n", output.ToString().ReplaceLineEndings("\n"));
-        Assert.Contains("closed by the peer: 1000", errors.ToString());
+        Assert.Contains("closed: 1000", errors.ToString());
     }
 
     [Fact]
@@ -51,7 +51,34 @@ public class ConnectCommandTests
             Assert.True(exitCode == 0, errors.ToString());
             Assert.Equal("one\n0102FF\n", output.ToString().ReplaceLineEndings("\n"));
             Assert.Equal(["text one", "binary 0102FF", "pong p"], received.Take(3).ToArray());
-            Assert.Contains("closed by the peer: 1000 done", errors.ToString());
+            Assert.Contains("closed: 1000 done", errors.ToString());
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task PeerSendingInvalidUtf8_IsClosedWith1007_AndTheErrorPrinted()
+    {
+        var system = ActorSystem.Create("connect-strict");
+        try
+        {
+            var closeCode = new TaskCompletionSource<ushort?>();
+            var routes = new WebSocketRoutes().Map("/bad", async request =>
+            {
+                var (wb, _) = await WebSocketServer.NewAsync(request);
+                await wb!.SendFrameAsync(true, 0x1, new byte[] { 0x41, 0xC0, 0xAF }); // an overlong "/"
+                closeCode.SetResult((await wb.RecvFrameAsync()).Code);
+            });
+            var binding = CosocketServer.Bind(system, new IPEndPoint(IPAddress.Loopback, 0), routes);
+            var errors = new StringWriter();
+            int exitCode = await ConnectCommand.RunAsync([$"ws://{binding.EndPoint}/bad", "--echo"], new StringReader(""), new StringWriter(), errors).WaitAsync(Patience);
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal((ushort)1007, await closeCode.Task.WaitAsync(Patience));
+            Assert.Contains("invalid UTF-8 in text message (closed with 1007)", errors.ToString());
         }
         finally
         {
