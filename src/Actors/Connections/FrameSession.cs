@@ -76,7 +76,7 @@ internal sealed class FrameSession
                     return RecvFrameResult.Failure(err);
                 if (result.Status == DecodeStatus.Violation)
                     continue; // the frame API is raw: the message layer's rules do not apply
-                if (result.Status == DecodeStatus.Error)
+                if (result.Status is DecodeStatus.Error or DecodeStatus.Ended)
                     return FailReceive(result.Error!);
                 var frame = RecvFrameResult.FromFrame(result.Frame);
                 Publish(frame);

@@ -73,6 +73,11 @@ internal sealed class MessageSession
                 var (result, err) = await _session.ReadAsync().ConfigureAwait(false);
                 if (err is not null)
                     return Ended(err);
+                if (result.Status == DecodeStatus.Ended)
+                {
+                    _session.SetFatal();
+                    return Ended(result.Error!);
+                }
                 if (result.Status == DecodeStatus.Error)
                     return Fail(Violation.FromDecodeError(result.Error!));
                 if (result.Status == DecodeStatus.Violation)
@@ -180,6 +185,12 @@ internal sealed class MessageSession
                     return;
                 }
                 continue;
+            }
+            if (result.Status == DecodeStatus.Ended)
+            {
+                _session.SetFatal();
+                _peerClose.TrySetResult(CloseResult.Failure(result.Error!));
+                return;
             }
             if (result.Status == DecodeStatus.Error || result.Status == DecodeStatus.Violation)
             {

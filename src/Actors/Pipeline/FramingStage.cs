@@ -173,7 +173,7 @@ public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<Out
             if (_inputEnded)
                 return;
             _inputEnded = true;
-            _results.Enqueue(DecodeResult.Failed(Decoder.DescribeReadFailure(SocketErrors.Describe(error))));
+            _results.Enqueue(DecodeResult.InputEnded(Decoder.DescribeReadFailure(SocketErrors.Describe(error))));
             DeliverResult();
         }
 

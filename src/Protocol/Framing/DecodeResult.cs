@@ -14,6 +14,12 @@ public enum DecodeStatus
     /// ignores these; the message layer fails the connection).
     /// </summary>
     Violation,
+    /// <summary>
+    /// Not the decoder's: the input ended (EOF, a reset, this side cutting the connection) before or
+    /// inside a frame; <see cref="DecodeResult.Error"/> says so in the seed's words
+    /// (<see cref="FrameDecoder.DescribeReadFailure"/>). No close frame is owed for it.
+    /// </summary>
+    Ended,
 }
 
 public readonly record struct DecodeResult(DecodeStatus Status, Frame Frame, string? Error, Messages.Violation Violation = default)
@@ -21,5 +27,6 @@ public readonly record struct DecodeResult(DecodeStatus Status, Frame Frame, str
     public static DecodeResult NeedMoreData => default;
     public static DecodeResult Of(Frame frame) => new(DecodeStatus.Frame, frame, null);
     public static DecodeResult Failed(string error) => new(DecodeStatus.Error, default, error);
+    public static DecodeResult InputEnded(string error) => new(DecodeStatus.Ended, default, error);
     public static DecodeResult Violated(Messages.Violation violation) => new(DecodeStatus.Violation, default, null, violation);
 }
