@@ -41,10 +41,10 @@ internal sealed class Connection : IAsyncDisposable
         }
     }
 
-    public byte[] MakeFrame(byte[] payload)
+    public byte[] MakeFrame(int opcode, byte[] payload)
     {
         var frame = new byte[FrameEncoder.GetHeaderLength(payload.Length, masked: true) + payload.Length];
-        FrameEncoder.WriteFrame(frame, true, 0x2, payload, _keys.Next());
+        FrameEncoder.WriteFrame(frame, true, opcode, payload, _keys.Next());
         return frame;
     }
 

@@ -1,3 +1,4 @@
+using Cosocket.Bench.Shared;
 using System.Diagnostics;
 
 namespace Cosocket.LoadGen;
@@ -40,8 +41,7 @@ internal static class LoadRun
 
     private static async Task<(List<long> Latencies, long Errors)> DriveAsync(Connection connection, Options options, long measureFrom, long end)
     {
-        var payload = new byte[options.Size];
-        Random.Shared.NextBytes(payload);
+        var (opcode, payload) = MakePayload(options);
         var latencies = new List<long>(1 << 16);
         var sentAt = new Queue<long>();
         long errors = 0;
@@ -83,7 +83,7 @@ internal static class LoadRun
         while (Stopwatch.GetTimestamp() < end)
         {
             await window.WaitAsync();
-            byte[] frame = connection.MakeFrame(payload);
+            byte[] frame = connection.MakeFrame(opcode, payload);
             lock (sentAt)
                 sentAt.Enqueue(Stopwatch.GetTimestamp());
             await connection.SendAsync(frame);
@@ -99,5 +99,17 @@ internal static class LoadRun
             Interlocked.Increment(ref errors);
         lock (sentAt)
             return (latencies.ToList(), Interlocked.Read(ref errors));
+    }
+
+    /// <summary>Random bytes in binary frames, or text of exactly the size in text frames.</summary>
+    private static (int Opcode, byte[] Payload) MakePayload(Options options)
+    {
+        if (options.Payload == "binary")
+        {
+            var bytes = new byte[options.Size];
+            Random.Shared.NextBytes(bytes);
+            return (0x2, bytes);
+        }
+        return (0x1, SampleText.Repeat(options.Payload == "ascii" ? SampleText.Ascii : SampleText.Multilingual, options.Size));
     }
 }

@@ -13,13 +13,19 @@ public static class CosocketHost
     /// <summary>The configuration file shipped beside the executable.</summary>
     public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
 
+    /// <param name="args">The command line: <c>--listen HOST:PORT</c>, and <c>--config FILE</c>, a HOCON
+    /// file whose keys override those of the configuration file.</param>
+    /// <param name="configPath">The configuration file; default <see cref="DefaultConfigPath"/>.</param>
     public static HostApplicationBuilder CreateBuilder(string[] args, string? configPath = null)
     {
         Config config = ConfigurationFactory.ParseString(File.ReadAllText(configPath ?? DefaultConfigPath));
+        int overrides = Array.IndexOf(args, "--config");
+        if (overrides >= 0 && overrides + 1 < args.Length)
+            config = ConfigurationFactory.ParseString(File.ReadAllText(args[overrides + 1])).WithFallback(config);
         var serverOptions = ServerOptions.FromConfig(config.GetConfig("cosocket.server"));
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--listen"] = "Cosocket:Listen" });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--listen"] = "Cosocket:Listen", ["--config"] = "Cosocket:Config" });
         builder.Services.AddSingleton(serverOptions);
         builder.Services.AddSingleton(HostSettings.From(config, builder.Configuration));
         builder.Services.AddAkka("cosocket", akka =>

@@ -60,6 +60,26 @@ public class HostSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(10), settings.DrainTimeout);
     }
 
+    [Fact]
+    public void ConfigOption_OverridesKeysOfTheShippedFile_AndKeepsTheRest()
+    {
+        string overrides = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(overrides, "cosocket.server.messages.validate-utf8 = off\ncosocket.echo.max-message-len = 1024\n");
+            var services = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0", "--config", overrides]).Build().Services;
+            var options = (Cosocket.Actors.Server.ServerOptions)services.GetService(typeof(Cosocket.Actors.Server.ServerOptions))!;
+            var settings = (HostSettings)services.GetService(typeof(HostSettings))!;
+            Assert.False(options.Messages.ValidateUtf8);
+            Assert.Equal(1024, settings.EchoMaxMessageLen);
+            Assert.Equal(TimeSpan.FromSeconds(60), options.Timeout); // from the shipped file
+        }
+        finally
+        {
+            File.Delete(overrides);
+        }
+    }
+
     [Theory]
     [InlineData("127.0.0.1:9001", "127.0.0.1:9001")]
     [InlineData("localhost:9002", "127.0.0.1:9002")]
