@@ -1,5 +1,6 @@
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Messages;
+using CsCheck;
 
 namespace Cosocket.Protocol.Tests.Messages;
 
@@ -209,5 +210,22 @@ public class MessageValidatorTests
         Assert.Equal(CloseStatus.ProtocolError, Violation.FromDecodeError(ProtocolErrors.BadRsvBits).CloseCode);
         Assert.Equal(CloseStatus.ProtocolError, Violation.FromDecodeError(ProtocolErrors.FrameUnmasked).CloseCode);
         Assert.Equal(CloseStatus.ProtocolError, Violation.FromDecodeError(ProtocolErrors.ReservedControlFrames).CloseCode);
+    }
+
+    [Fact]
+    public void AnyStream_InAnyPieces_GivesTheSameResultsAsWhole()
+    {
+        // Frames of random kinds and contents, valid or not: what the validator reports must not
+        // depend on how the bytes are cut (only on when, which the fail-fast tests pin).
+        var frame = Gen.Select(Gen.Bool, Gen.Int[0, 4].Select(i => new[] { Text, Binary, Continuation, Ping, Close }[i]),
+            Gen.Frequency((3, Gen.String.Select(Wire.Utf8)), (1, Gen.Byte.Array[0, 12])));
+        Gen.Select(frame.Array[1, 6], Gen.Int[1, 9]).Sample((frames, chunk) =>
+        {
+            byte[] stream = [.. frames.SelectMany(f => Wire.Frame(f.Item1 || f.Item2 >= Close, f.Item2,
+                f.Item2 == Close && f.Item3.Length == 1 ? [] : f.Item3.Take(f.Item2 >= Close ? 125 : 1000).ToArray()))];
+            string Summary(int pieces) => string.Join(",", Decode(stream, pieces).Select(r =>
+                r.Result.Status == DecodeStatus.Violation ? $"violation {r.Result.Violation.CloseCode}" : r.Result.Status.ToString()));
+            return Summary(chunk) == Summary(int.MaxValue);
+        });
     }
 }
