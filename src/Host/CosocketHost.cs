@@ -1,5 +1,9 @@
 using Akka.Configuration;
+using Akka.Discovery.KubernetesApi;
 using Akka.Hosting;
+using Akka.Management;
+using Akka.Management.Cluster.Bootstrap;
+using Cosocket.Actors.Cluster;
 using Cosocket.Actors.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,38 +11,80 @@ using Microsoft.Extensions.Hosting;
 
 namespace Cosocket.Host;
 
-/// <summary>Builds the <c>cosocket</c> service: configuration from <c>akka.hocon</c>, the actor system, logging.</summary>
+/// <summary>Builds the <c>cosocket</c> service: configuration from <c>akka.hocon</c>, the actor system
+/// (a cluster node), the WebSocket listener, the HTTP side, logging.</summary>
 public static class CosocketHost
 {
+    public const string ServeUsage = "usage: cosocket [serve] [--listen HOST:PORT] [--http-listen HOST:PORT] [--config FILE] " +
+        "[--cluster-host HOST] [--cluster-port PORT] [--seed-node HOST:PORT]...";
+
+    /// <summary>The command-line options of <c>cosocket serve</c> and the configuration keys they set.</summary>
+    private static readonly Dictionary<string, string> Switches = new()
+    {
+        ["--listen"] = "Cosocket:Listen",
+        ["--http-listen"] = "Cosocket:Http:Listen",
+        ["--config"] = "Cosocket:Config",
+        ["--cluster-host"] = "Cosocket:Cluster:Hostname",
+        ["--cluster-port"] = "Cosocket:Cluster:Port",
+        ["--seed-node"] = "Cosocket:Cluster:SeedNodes",
+    };
+
     /// <summary>The configuration file shipped beside the executable.</summary>
     public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
 
-    /// <param name="args">The command line: <c>--listen HOST:PORT</c>, and <c>--config FILE</c>, a HOCON
-    /// file whose keys override those of the configuration file.</param>
+    /// <summary>
+    /// <paramref name="args"/> as configuration keys (a repeated <c>--seed-node</c> becomes one
+    /// comma-separated list), or null when they are not <c>cosocket serve</c>'s.
+    /// </summary>
+    public static Dictionary<string, string?>? ParseArguments(string[] args)
+    {
+        var values = new Dictionary<string, string?>();
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length || !Switches.TryGetValue(args[i], out string? key))
+                return null;
+            values[key] = values.TryGetValue(key, out string? earlier) && args[i] == "--seed-node" ? earlier + "," + args[i + 1] : args[i + 1];
+        }
+        return values;
+    }
+
+    /// <param name="args">The options of <c>cosocket serve</c> (see <see cref="ServeUsage"/>); <c>--config FILE</c>
+    /// is a HOCON file whose keys override those of the configuration file.</param>
     /// <param name="configPath">The configuration file; default <see cref="DefaultConfigPath"/>.</param>
     public static HostApplicationBuilder CreateBuilder(string[] args, string? configPath = null)
     {
+        var arguments = ParseArguments(args) ?? throw new ArgumentException(ServeUsage, nameof(args));
         Config config = ConfigurationFactory.ParseString(File.ReadAllText(configPath ?? DefaultConfigPath));
-        int overrides = Array.IndexOf(args, "--config");
-        if (overrides >= 0 && overrides + 1 < args.Length)
-            config = ConfigurationFactory.ParseString(File.ReadAllText(args[overrides + 1])).WithFallback(config);
+        if (arguments.GetValueOrDefault("Cosocket:Config") is { } overrides)
+            config = ConfigurationFactory.ParseString(File.ReadAllText(overrides)).WithFallback(config);
         var serverOptions = ServerOptions.FromConfig(config.GetConfig("cosocket.server"));
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
-        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--listen"] = "Cosocket:Listen", ["--config"] = "Cosocket:Config" });
+        builder.Configuration.AddInMemoryCollection(arguments); // after the environment: the command line wins
+        var settings = HostSettings.From(config, builder.Configuration);
         builder.Services.AddSingleton(serverOptions);
-        builder.Services.AddSingleton(HostSettings.From(config, builder.Configuration));
-        builder.Services.AddAkka("cosocket", akka =>
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddAkka(ClusterSettings.SystemName, akka =>
         {
-            akka.AddHocon(config, HoconAddMode.Prepend);
+            akka.AddHocon(settings.Cluster!.ToHocon().WithFallback(config).WithFallback(CosocketCluster.DefaultConfig), HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.ClearLoggers();
                 loggers.AddLoggerFactory();
             });
+            if (settings.Cluster.Bootstrap == "kubernetes")
+            {
+                // deploy/k8s: the pods find each other through the Kubernetes API (label app=cosocket)
+                // and form the cluster through their Akka.Management endpoints (port "management").
+                akka.WithAkkaManagement(port: 8558)
+                    .WithClusterBootstrap(serviceName: "cosocket", portName: "management", requiredContactPoints: 2)
+                    .WithKubernetesDiscovery(podLabelSelector: "app=cosocket");
+            }
         });
         builder.Services.AddSingleton<WebSocketService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebSocketService>());
+        builder.Services.AddSingleton<HttpApi>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<HttpApi>());
         return builder;
     }
 }

@@ -10,7 +10,11 @@ namespace Cosocket.Host;
 /// <param name="EchoMaxMessageLen">The largest message, and frame, <c>/echo</c> takes.</param>
 /// <param name="DrainTimeout">On shutdown, how long connections have to answer close 1001.</param>
 /// <param name="Tls">When a certificate is configured, the listener serves <c>wss://</c>.</param>
-public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null)
+/// <param name="HttpListen">Where Kestrel serves the chat page, the publish API and health.</param>
+/// <param name="ApiToken">The bearer token the publish API requires; empty disables the API.</param>
+/// <param name="Cluster">How this node joins its cluster.</param>
+public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null,
+    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null)
 {
     /// <summary>
     /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-message-len</c> and <c>cosocket.drain-timeout</c>
@@ -19,14 +23,18 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
     /// </summary>
     public static HostSettings From(Config config, IConfiguration overrides)
     {
-        string listen = overrides["Cosocket:Listen"] ?? config.GetString("cosocket.listen");
-        if (!TryParseEndPoint(listen, out var endPoint))
-            throw new ConfigurationException($"cosocket.listen: \"{listen}\" is not HOST:PORT with an IP address or localhost");
-        return new HostSettings(endPoint,
+        return new HostSettings(EndPoint(overrides["Cosocket:Listen"] ?? config.GetString("cosocket.listen"), "cosocket.listen"),
             config.GetLong("cosocket.echo.max-message-len"),
             config.GetTimeSpan("cosocket.drain-timeout"),
-            TlsFrom(config));
+            TlsFrom(config),
+            EndPoint(overrides["Cosocket:Http:Listen"] ?? config.GetString("cosocket.http.listen"), "cosocket.http.listen"),
+            overrides["Cosocket:Http:Token"] ?? config.GetString("cosocket.http.token", ""),
+            ClusterSettings.From(config, overrides));
     }
+
+    private static IPEndPoint EndPoint(string? text, string key) => TryParseEndPoint(text, out var endPoint)
+        ? endPoint
+        : throw new ConfigurationException($"{key}: \"{text}\" is not HOST:PORT with an IP address or localhost");
 
     /// <summary><c>cosocket.tls.certificate</c>: a PEM certificate with <c>key</c>, or a PFX with <c>pfx-password</c>.</summary>
     private static ServerTls? TlsFrom(Config config)

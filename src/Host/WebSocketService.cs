@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Cosocket.Actors.Cluster;
 using Cosocket.Actors.Server;
 using Cosocket.Host.Endpoints;
 using Microsoft.Extensions.Hosting;
@@ -7,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace Cosocket.Host;
 
 /// <summary>
-/// The WebSocket listener as a hosted service: it binds when the host starts and, when the host
-/// stops (SIGTERM, Ctrl-C), stops accepting, sends close 1001 to every connection, waits a bounded
-/// time for them to end, and only then lets the actor system stop.
+/// The WebSocket listener and this node's part of the cluster as a hosted service: it binds when the
+/// host starts (connection ids carry the node's tag), joins the cluster (itself when no seed node is
+/// configured), and, when the host stops (SIGTERM, Ctrl-C), stops accepting, sends close 1001 to every
+/// connection, waits a bounded time for them to end, and only then lets the actor system stop.
 /// </summary>
 public sealed class WebSocketService(ActorSystem system, HostSettings settings, ServerOptions options, ILogger<WebSocketService> logger) : IHostedService
 {
@@ -18,13 +20,24 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
     /// <summary>Where the listener is bound, once started.</summary>
     public ServerBinding? Binding => _binding;
 
+    /// <summary>Addressing connections cluster-wide, once started.</summary>
+    public CosocketCluster? Cluster { get; private set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        Cluster = CosocketCluster.Start(system);
         var routes = new WebSocketRoutes()
             .Map("/echo", EchoEndpoint.Handler(options, settings.EchoMaxMessageLen))
-            .Map("/frames", FramesEndpoint.Handler(options));
-        _binding = CosocketServer.Bind(system, settings.Listen, routes, options, settings.Tls);
-        logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames", settings.Tls is null ? "ws" : "wss", _binding.EndPoint);
+            .Map("/frames", FramesEndpoint.Handler(options))
+            .Map("/connect", ConnectEndpoint.Handler(options, Cluster))
+            .Map(ChatEndpoint.Prefix + "*", ChatEndpoint.Handler(options, Cluster));
+        _binding = CosocketServer.Bind(system, settings.Listen, routes, options, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
+        Cluster.Serve(_binding.Registry);
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        if (settings.Cluster is { Bootstrap: "seed-nodes", SeedNodes.Count: 0 })
+            cluster.Join(cluster.SelfAddress);
+        logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames, /connect, /chat/{{room}}; cluster node {Address}",
+            settings.Tls is null ? "ws" : "wss", _binding.EndPoint, cluster.SelfAddress);
         return Task.CompletedTask;
     }
 

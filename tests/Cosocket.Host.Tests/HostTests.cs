@@ -12,7 +12,7 @@ public class HostTests
     [Fact]
     public async Task Host_StartsItsActorSystemWithTheShippedConfig_AndStopsCleanly()
     {
-        using var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0"]).Build();
+        using var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--cluster-port", "0"]).Build();
         await host.StartAsync();
 
         var system = host.Services.GetRequiredService<ActorSystem>();
@@ -67,7 +67,7 @@ public class HostSettingsTests
         try
         {
             File.WriteAllText(overrides, "cosocket.server.messages.validate-utf8 = off\ncosocket.echo.max-message-len = 1024\n");
-            var services = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0", "--config", overrides]).Build().Services;
+            var services = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0", "--cluster-port", "0", "--config", overrides]).Build().Services;
             var options = (Cosocket.Actors.Server.ServerOptions)services.GetService(typeof(Cosocket.Actors.Server.ServerOptions))!;
             var settings = (HostSettings)services.GetService(typeof(HostSettings))!;
             Assert.False(options.Messages.ValidateUtf8);

@@ -12,7 +12,7 @@ public class ShutdownTests
     public async Task Sigterm_SendsClose1001ToEveryConnection_WaitsForThem_AndExitsZero()
     {
         string executable = PeerProcess.CosocketExecutable;
-        using var server = PeerProcess.Start(executable, ["serve", "--listen", "127.0.0.1:0"], Path.GetDirectoryName(executable), watchFor: "cosocket listening on ");
+        using var server = PeerProcess.Start(executable, ["serve", "--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--cluster-port", "0"], Path.GetDirectoryName(executable), watchFor: "cosocket listening on ");
         string listening = await server.WaitForWatchedAsync(Patience);
         var uri = new Uri(Regex.Match(listening, @"ws://127\.0\.0\.1:\d+").Value + "/echo");
 

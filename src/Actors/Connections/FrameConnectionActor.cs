@@ -68,6 +68,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Receive<SendText>(m => Send(Opcode.Text, Encoding.UTF8.GetBytes(m.Text)));
         Receive<SendBinary>(m => Send(Opcode.Binary, m.Data));
         Receive<SendPing>(m => Send(Opcode.Ping, m.Data));
+        Receive<Cluster.Deliver>(Deliver);
         Receive<CloseConnection>(OnClose);
         Receive<Subscribe>(m => Connection?.Subscribe(m.Subscriber));
         Receive<Unsubscribe>(m => Connection?.Unsubscribe(m.Subscriber));
@@ -198,6 +199,21 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
                 : SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Describe(t.Exception?.GetBaseException())),
                 TaskScheduler.Default).PipeTo(Sender);
         }
+    }
+
+    /// <summary>An application message from anywhere in the cluster: sent as one message, answered to nobody.</summary>
+    private void Deliver(Cluster.Deliver message)
+    {
+        if (Sending is not { } policy || Connection is not { } connection || Closing)
+            return;
+        var opcode = message.IsText ? Opcode.Text : Opcode.Binary;
+        if (FrameEncoder.ValidateSend(true, (int)opcode, message.Data.Length, policy.MaxSendLen) is { } invalid)
+        {
+            Log.Warning("connection {0}: a delivered message was not sent: {1}", connection.Id, invalid);
+            return;
+        }
+        _ = connection.WriteAsync(true, (int)opcode, message.Data, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None)
+            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private void ReplyIfAsked(SendResult result)

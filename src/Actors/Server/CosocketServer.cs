@@ -34,9 +34,11 @@ public static class CosocketServer
     /// <summary>
     /// Listens on <paramref name="endPoint"/> (port 0: an ephemeral port, see <see cref="ServerBinding.EndPoint"/>)
     /// and serves <paramref name="routes"/>; with <paramref name="tls"/>, as <c>wss://</c>. A port
-    /// already in use fails here, with the socket's error.
+    /// already in use fails here, with the socket's error. Connection ids start with
+    /// <paramref name="idPrefix"/> (in a cluster, the node's tag: see <c>CosocketCluster.NodeTag</c>).
     /// </summary>
-    public static ServerBinding Bind(ActorSystem system, IPEndPoint endPoint, WebSocketRoutes routes, ServerOptions? options = null, ServerTls? tls = null)
+    public static ServerBinding Bind(ActorSystem system, IPEndPoint endPoint, WebSocketRoutes routes, ServerOptions? options = null, ServerTls? tls = null,
+        string idPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(system);
         options ??= new ServerOptions();
@@ -56,7 +58,7 @@ public static class CosocketServer
         }
         var bound = (IPEndPoint)socket.LocalEndPoint!;
         var registry = system.ActorOf(ConnectionRegistry.Props(), $"connections-{bound.Port}");
-        var listener = system.ActorOf(WebSocketListener.Props(socket, routes, options, registry, tls), $"listener-{bound.Port}");
+        var listener = system.ActorOf(WebSocketListener.Props(socket, routes, options, registry, tls, idPrefix), $"listener-{bound.Port}");
         return new ServerBinding(bound, listener, registry);
     }
 }

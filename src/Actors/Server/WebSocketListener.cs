@@ -40,10 +40,12 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
 
     /// <param name="listener">A bound, listening socket; the listener owns it from now on.</param>
     private readonly ServerTls? _tls;
+    private readonly string _idPrefix;
 
-    public WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null)
+    public WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null, string idPrefix = "")
     {
         _tls = tls;
+        _idPrefix = idPrefix;
         _listener = listener;
         _routes = routes;
         _options = options;
@@ -57,7 +59,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 m.Socket.Dispose();
                 return;
             }
-            string id = Guid.NewGuid().ToString("N");
+            string id = _idPrefix + Guid.NewGuid().ToString("N");
             var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer, _tls), "connection-" + id);
             _connections.Add(Context.Watch(connection));
             AcceptNext();
@@ -78,8 +80,8 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null) =>
-        Akka.Actor.Props.Create(() => new WebSocketListener(listener, routes, options, registry, tls));
+    public static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null, string idPrefix = "") =>
+        Akka.Actor.Props.Create(() => new WebSocketListener(listener, routes, options, registry, tls, idPrefix));
 
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 

@@ -33,6 +33,15 @@ public sealed class WebSocketRequest
     /// <summary>The path without the query.</summary>
     public string Path => Head.Target.Split('?', 2)[0];
 
+    /// <summary>The values of a query parameter of the request target, decoded (<c>?topic=a&amp;topic=b</c>).</summary>
+    public IReadOnlyList<string> Query(string name)
+    {
+        int question = Head.Target.IndexOf('?', StringComparison.Ordinal);
+        if (question < 0)
+            return [];
+        return System.Web.HttpUtility.ParseQueryString(Head.Target[(question + 1)..]).GetValues(name) ?? [];
+    }
+
     public HttpHeaders Headers => Head.Headers;
 
     public string ConnectionId => Core.Id;

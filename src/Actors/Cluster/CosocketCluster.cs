@@ -1,0 +1,104 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Configuration;
+
+namespace Cosocket.Actors.Cluster;
+
+/// <summary>
+/// Addressing WebSocket connections from anywhere in an Akka.NET cluster: one connection by its id,
+/// every connection of a user (a Cluster.Sharding entity per user), or every subscriber of a topic
+/// (DistributedPubSub). Connection actors stay on the node that owns their socket; only
+/// <see cref="Deliver"/> messages cross nodes.
+/// </summary>
+public sealed class CosocketCluster
+{
+    /// <summary>Serialization for <see cref="IClusterMessage"/>s; the host layers it under its own configuration.</summary>
+    public static Config DefaultConfig { get; } = ConfigurationFactory.ParseString("""
+        akka.actor {
+          serializers.cosocket = "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors"
+          serialization-bindings { "Cosocket.Actors.Cluster.IClusterMessage, Cosocket.Actors" = cosocket }
+          serialization-identifiers { "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors" = 7077 }
+        }
+        """);
+
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IActorRef _router;
+    private readonly IActorRef _sessions;
+    private readonly IActorRef _directory;
+    private readonly IActorRef _mediator;
+
+    private CosocketCluster(IActorRef router, IActorRef sessions, IActorRef directory, IActorRef mediator)
+    {
+        _router = router;
+        _sessions = sessions;
+        _directory = directory;
+        _mediator = mediator;
+    }
+
+    /// <summary>The tag this node's connection ids start with: pass <c>NodeTag + "-"</c> to
+    /// <see cref="Server.CosocketServer.Bind"/> as its id prefix.</summary>
+    public static string NodeTag(ActorSystem system) => ConnectionRouter.NodeTag(Akka.Cluster.Cluster.Get(system));
+
+    /// <summary>Starts this node's part: the user shard region, the user directory and the connection
+    /// router; then <see cref="Serve"/> names the listener whose connections the node owns.</summary>
+    public static CosocketCluster Start(ActorSystem system, int shards = 100)
+    {
+        var sessions = ClusterSharding.Get(system).Start(UserSession.TypeName, Props.Create(() => new UserSession()),
+            ClusterShardingSettings.Create(system), new UserSession.MessageExtractor(shards));
+        var router = system.ActorOf(ConnectionRouter.Props(), ConnectionRouter.Name);
+        var directory = system.ActorOf(UserDirectory.Props(sessions), "cosocket-users");
+        return new CosocketCluster(router, sessions, directory, DistributedPubSub.Get(system).Mediator);
+    }
+
+    /// <summary>Connection ids of this node are looked up in <paramref name="registry"/> (a listener's).</summary>
+    public void Serve(IActorRef registry) => _router.Tell(new ConnectionRouter.UseRegistry(registry));
+
+    /// <summary>Sends to one connection, wherever it is.</summary>
+    public Task<DeliveryResult> SendToConnectionAsync(string connectionId, Deliver message, TimeSpan? timeout = null) =>
+        AskAsync(_router, new SendToConnection(connectionId, message), timeout);
+
+    /// <summary>Sends to every live connection of <paramref name="user"/>, each once.</summary>
+    public Task<DeliveryResult> SendToUserAsync(string user, Deliver message, TimeSpan? timeout = null) =>
+        AskAsync(_sessions, new SendToUser(user, message), timeout);
+
+    /// <summary>
+    /// Publishes to every connection subscribed to <paramref name="topic"/> on any node, each once.
+    /// A topic no node has subscribers for (as far as the mediators' gossip knows) is not published:
+    /// <see cref="PublishResult.NoSubscribers"/>.
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
+    {
+        var topics = await _mediator.Ask<CurrentTopics>(GetTopics.Instance, timeout ?? DefaultTimeout).ConfigureAwait(false);
+        if (!topics.Topics.Contains(topic))
+            return new PublishResult(PublishResult.NoSubscribers);
+        _mediator.Tell(new Publish(topic, message));
+        return new PublishResult(null);
+    }
+
+    /// <summary>Attaches a connection to a user; it is detached when it ends. Completes once the user's
+    /// session has it, with the user's number of live connections.</summary>
+    public async Task<int> AttachUserAsync(string user, IActorRef connection, TimeSpan? timeout = null) =>
+        (await _directory.Ask<Registered>(new RegisterConnection(user, connection), timeout ?? DefaultTimeout).ConfigureAwait(false)).Connections;
+
+    /// <summary>Subscribes a connection to a topic; it is unsubscribed when it ends. Completes once this
+    /// node's mediator has it; other nodes learn of it by gossip (about a second).</summary>
+    public Task SubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null) =>
+        _mediator.Ask<SubscribeAck>(new Subscribe(topic, connection), timeout ?? DefaultTimeout);
+
+    public Task UnsubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null) =>
+        _mediator.Ask<UnsubscribeAck>(new Unsubscribe(topic, connection), timeout ?? DefaultTimeout);
+
+    private static async Task<DeliveryResult> AskAsync(IActorRef target, object message, TimeSpan? timeout)
+    {
+        try
+        {
+            return await target.Ask<DeliveryResult>(message, timeout ?? DefaultTimeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return DeliveryResult.Failure(DeliveryResult.Timeout);
+        }
+    }
+}

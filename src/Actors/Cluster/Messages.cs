@@ -1,0 +1,50 @@
+using System.Text;
+using Akka.Actor;
+
+namespace Cosocket.Actors.Cluster;
+
+/// <summary>The messages that cross nodes. They, and nothing else of Cosocket's, go through
+/// <see cref="ClusterMessageSerializer"/>; frames never leave the node that owns the socket.</summary>
+public interface IClusterMessage;
+
+/// <summary>
+/// An application message for a WebSocket connection: its actor sends it to the peer as one text or
+/// binary message. Told by anyone, anywhere in the cluster; no answer.
+/// </summary>
+public sealed record Deliver(bool IsText, byte[] Data) : IClusterMessage
+{
+    public static Deliver Text(string text) => new(true, Encoding.UTF8.GetBytes(text));
+
+    public static Deliver Binary(byte[] data) => new(false, data);
+}
+
+/// <summary>Deliver to the connection with this id, on whichever node owns it. Answered with a <see cref="DeliveryResult"/>.</summary>
+public sealed record SendToConnection(string ConnectionId, Deliver Message) : IClusterMessage;
+
+/// <summary>Deliver to every live connection of an application-chosen user key. Answered with a <see cref="DeliveryResult"/>.</summary>
+public sealed record SendToUser(string User, Deliver Message) : IClusterMessage;
+
+/// <summary>How many connections a message was handed to, or why none.</summary>
+public sealed record DeliveryResult(int Delivered, string? Err) : IClusterMessage
+{
+    public const string NoSuchConnection = "no such connection";
+    public const string NoSuchUser = "no such user";
+    public const string Timeout = "timeout";
+
+    public static DeliveryResult Failure(string err) => new(0, err);
+}
+
+/// <summary>What publishing to a topic came to: null, or why it was not published.</summary>
+public sealed record PublishResult(string? Err)
+{
+    public const string NoSubscribers = "no subscribers";
+
+    public bool Published => Err is null;
+}
+
+/// <summary>A user's connection, for its <see cref="UserSession"/>: watched until it ends. Answered
+/// with <see cref="Registered"/>.</summary>
+public sealed record RegisterConnection(string User, IActorRef Connection) : IClusterMessage;
+
+/// <summary>A connection is registered: the user has this many live connections now.</summary>
+public sealed record Registered(string User, int Connections) : IClusterMessage;

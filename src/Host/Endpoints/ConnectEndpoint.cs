@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cosocket.Actors.Cluster;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Server;
+
+namespace Cosocket.Host.Endpoints;
+
+/// <summary>
+/// <c>/connect?user=U&amp;topic=T…</c>: an application connection, addressable from anywhere in the
+/// cluster by its id, its user and its topics. It is first sent
+/// <c>{"type":"welcome","connection":ID,"user":U,"topics":[…]}</c>; then everything addressed to it
+/// arrives as plain messages. It may itself send JSON commands, each answered with
+/// <c>{"type":"result","op":…,"delivered":N}</c> or <c>{…,"error":E}</c>:
+/// <c>{"op":"send","connection":ID,"text":…}</c>, <c>{"op":"user","user":U,"text":…}</c>,
+/// <c>{"op":"publish","topic":T,"text":…}</c>, <c>{"op":"subscribe"|"unsubscribe","topic":T}</c>.
+/// </summary>
+public static class ConnectEndpoint
+{
+    public static WebSocketHandler Handler(ServerOptions options, CosocketCluster cluster) => request => RunAsync(request, options, cluster);
+
+    private static async Task RunAsync(WebSocketRequest request, ServerOptions options, CosocketCluster cluster)
+    {
+        var (wb, _) = await WebSocketServer.NewAsync(request, options);
+        if (wb is null)
+            return;
+        string? user = request.Query("user").FirstOrDefault();
+        var topics = request.Query("topic");
+        if (user is not null)
+            await cluster.AttachUserAsync(user, wb.Connection);
+        foreach (string topic in topics)
+            await cluster.SubscribeAsync(topic, wb.Connection);
+        var welcome = new JsonObject { ["type"] = "welcome", ["connection"] = wb.ConnectionId, ["user"] = user, ["topics"] = new JsonArray([.. topics.Select(t => JsonValue.Create(t))]) };
+        if ((await wb.SendMessageAsync(welcome.ToJsonString())).Err is not null)
+            return;
+        while (true)
+        {
+            var message = await wb.ReceiveMessageAsync();
+            if (message.IsError)
+            {
+                if (wb.Fatal)
+                    return;
+                continue; // a receive timeout
+            }
+            if (message.Type == MessageResult.CloseType)
+                return;
+            var result = await ExecuteAsync(message.Text, wb, cluster);
+            if ((await wb.SendMessageAsync(result.ToJsonString())).Err is not null)
+                return;
+        }
+    }
+
+    private static async Task<JsonObject> ExecuteAsync(string? text, WebSocketServer wb, CosocketCluster cluster)
+    {
+        JsonObject? command;
+        try
+        {
+            command = text is null ? null : JsonNode.Parse(text) as JsonObject;
+        }
+        catch (JsonException)
+        {
+            command = null;
+        }
+        string? op = command?["op"]?.GetValue<string>();
+        var result = new JsonObject { ["type"] = "result", ["op"] = op };
+        string? Field(string name) => command?[name]?.GetValue<string>();
+        var payload = Deliver.Text(Field("text") ?? "");
+        switch (op)
+        {
+            case "send" when Field("connection") is { } id:
+                Report(result, await cluster.SendToConnectionAsync(id, payload));
+                break;
+            case "user" when Field("user") is { } user:
+                Report(result, await cluster.SendToUserAsync(user, payload));
+                break;
+            case "publish" when Field("topic") is { } topic:
+                var published = await cluster.PublishAsync(topic, payload);
+                result[published.Published ? "published" : "error"] = published.Published ? true : published.Err;
+                break;
+            case "subscribe" when Field("topic") is { } topic:
+                await cluster.SubscribeAsync(topic, wb.Connection);
+                result["subscribed"] = topic;
+                break;
+            case "unsubscribe" when Field("topic") is { } topic:
+                await cluster.UnsubscribeAsync(topic, wb.Connection);
+                result["unsubscribed"] = topic;
+                break;
+            default:
+                result["error"] = "expected a JSON object with op send/user/publish/subscribe/unsubscribe and its fields";
+                break;
+        }
+        return result;
+    }
+
+    private static void Report(JsonObject result, DeliveryResult delivery)
+    {
+        result["delivered"] = delivery.Delivered;
+        if (delivery.Err is not null)
+            result["error"] = delivery.Err;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text;
+using Akka.Actor;
+using Akka.Cluster;
+using Cosocket.Actors.Cluster;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cosocket.Host;
+
+/// <summary>
+/// The HTTP side of the service, on Kestrel at <c>cosocket.http.listen</c>: the chat page at
+/// <c>/</c>, health, cluster membership, and the publish API by which non-.NET producers reach
+/// connections: <c>POST /api/topics/{topic}</c>, <c>/api/users/{user}</c>, <c>/api/connections/{id}</c>,
+/// the body sent as a text message (or binary with <c>Content-Type: application/octet-stream</c>),
+/// protected by <c>Authorization: Bearer {cosocket.http.token}</c>.
+/// </summary>
+public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocketService webSockets, ILogger<HttpApi> logger) : IHostedService
+{
+    private WebApplication? _app;
+
+    /// <summary>Where Kestrel listens, once started.</summary>
+    public Uri? Address { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(settings.HttpListen!));
+        _app = builder.Build();
+        Map(_app);
+        await _app.StartAsync(cancellationToken);
+        Address = new Uri(_app.Urls.First());
+        logger.LogInformation("cosocket HTTP on {Address}: /, /health, /api", Address);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+            await _app.StopAsync(cancellationToken);
+    }
+
+    private void Map(WebApplication app)
+    {
+        string page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html"));
+        app.MapGet("/", (HttpContext context) =>
+        {
+            // The page's WebSocket base: the host the browser used for this page, the listener's port.
+            string scheme = settings.Tls is null ? "ws" : "wss";
+            string host = context.Request.Host.Host.Contains(':') ? $"[{context.Request.Host.Host}]" : context.Request.Host.Host;
+            return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{webSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
+        });
+        app.MapGet("/health", () => Results.Text($"ok {Cluster.Get(system).SelfMember.Status}"));
+        app.MapGet("/api/cluster/members", MembersAsync);
+        app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, async deliver =>
+        {
+            var result = await webSockets.Cluster!.PublishAsync(topic, deliver);
+            return result.Published ? Results.Accepted(value: new { published = true }) : Results.NotFound(new { error = result.Err });
+        }));
+        app.MapPost("/api/users/{user}", async (string user, HttpRequest request) => await Authorized(request, async deliver =>
+            Delivered(await webSockets.Cluster!.SendToUserAsync(user, deliver))));
+        app.MapPost("/api/connections/{id}", async (string id, HttpRequest request) => await Authorized(request, async deliver =>
+            Delivered(await webSockets.Cluster!.SendToConnectionAsync(id, deliver))));
+    }
+
+    /// <summary>
+    /// The members that are Up; with <c>?count=N</c> it answers once exactly N are (a long poll, up to
+    /// <c>?timeout=</c> seconds, 30 by default, then 408), so a caller waits for the cluster to form
+    /// or to converge after a node is lost, without polling.
+    /// </summary>
+    private async Task<IResult> MembersAsync(int? count, int? timeout)
+    {
+        var cluster = Cluster.Get(system);
+        string[] Up() => [.. cluster.State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address.ToString()).Order()];
+        if (count is { } wanted)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var watcher = system.ActorOf(Props.Create(() => new MembershipWatcher(wanted, reached)));
+            try
+            {
+                await reached.Task.WaitAsync(TimeSpan.FromSeconds(timeout ?? 30));
+            }
+            catch (TimeoutException)
+            {
+                return Results.Json(new { up = Up() }, statusCode: StatusCodes.Status408RequestTimeout);
+            }
+            finally
+            {
+                system.Stop(watcher);
+            }
+        }
+        return Results.Json(new { self = cluster.SelfAddress.ToString(), up = Up() });
+    }
+
+    private async Task<IResult> Authorized(HttpRequest request, Func<Deliver, Task<IResult>> action)
+    {
+        if (settings.ApiToken.Length == 0)
+            return Results.Json(new { error = "the publish API is off: set cosocket.http.token" }, statusCode: StatusCodes.Status403Forbidden);
+        if (request.Headers.Authorization.ToString() != "Bearer " + settings.ApiToken)
+            return Results.Json(new { error = "missing or wrong bearer token" }, statusCode: StatusCodes.Status401Unauthorized);
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body);
+        bool binary = request.ContentType?.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true;
+        if (!binary && !System.Text.Unicode.Utf8.IsValid(body.GetBuffer().AsSpan(0, (int)body.Length)))
+            return Results.BadRequest(new { error = "a text message must be UTF-8; send binary as application/octet-stream" });
+        return await action(new Deliver(!binary, body.ToArray()));
+    }
+
+    private static IResult Delivered(DeliveryResult result) =>
+        result.Err is null ? Results.Ok(new { delivered = result.Delivered }) : Results.NotFound(new { delivered = 0, error = result.Err });
+
+    /// <summary>Completes <paramref name="reached"/> when exactly <paramref name="wanted"/> members are Up.</summary>
+    private sealed class MembershipWatcher : ReceiveActor
+    {
+        public MembershipWatcher(int wanted, TaskCompletionSource reached)
+        {
+            var cluster = Cluster.Get(Context.System);
+            void Check()
+            {
+                if (cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == wanted && cluster.State.Unreachable.Count == 0)
+                    reached.TrySetResult();
+            }
+            ReceiveAny(_ => Check());
+            cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+                typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        }
+
+        protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+}
