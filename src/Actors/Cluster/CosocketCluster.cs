@@ -71,7 +71,8 @@ public sealed class CosocketCluster
     public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
     {
         var topics = await _mediator.Ask<CurrentTopics>(GetTopics.Instance, timeout ?? DefaultTimeout).ConfigureAwait(false);
-        if (!topics.Topics.Contains(topic))
+        // The mediator lists topics by their names in actor paths, URL-encoded ("chat%3Alobby").
+        if (!topics.Topics.Contains(topic) && !topics.Topics.Contains(Uri.EscapeDataString(topic)))
             return new PublishResult(PublishResult.NoSubscribers);
         _mediator.Tell(new Publish(topic, message));
         return new PublishResult(null);

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+
+namespace Cosocket.Host.Tests;
+
+/// <summary>
+/// Addressing on one node (a single-node cluster, the default): connections by id, users and topics
+/// through <c>/connect</c> and the HTTP publish API; the chat endpoint and page.
+/// </summary>
+public sealed class ClusterApiTests : IAsyncLifetime
+{
+    private const string Token = "s3cret";
+    private readonly string _config = Path.GetTempFileName();
+    private RunningHost _host = null!;
+    private readonly HttpClient _http = new() { Timeout = Peer.Patience };
+
+    public async Task InitializeAsync()
+    {
+        File.WriteAllText(_config, $"cosocket.http.token = \"{Token}\"\n");
+        _host = await RunningHost.StartAsync(null, "--config", _config);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        File.Delete(_config);
+        _http.Dispose();
+    }
+
+    private Uri Ws => new($"ws://{_host.EndPoint}");
+
+    private async Task<(HttpStatusCode Status, JsonNode? Body)> PostAsync(string path, string body, string? token = Token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_host.Http, path)) { Content = new StringContent(body) };
+        if (token is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
+    }
+
+    [Fact]
+    public async Task SendToConnection_ByItsId_ArrivesOnThatConnectionOnly()
+    {
+        var (alice, aliceId) = await Peer.JoinAsync(Ws);
+        var (bob, _) = await Peer.JoinAsync(Ws);
+        using (alice)
+        using (bob)
+        {
+            var (status, body) = await PostAsync($"/api/connections/{aliceId}", "for alice");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(1, body!["delivered"]!.GetValue<int>());
+            Assert.Equal("for alice", await alice.ReceiveAsync());
+
+            // The same through bob's own connection: a command, answered with its result.
+            await bob.SendAsync($$"""{"op":"send","connection":"{{aliceId}}","text":"from bob"}""");
+            Assert.Equal("from bob", await alice.ReceiveAsync());
+            Assert.Equal(1, JsonNode.Parse(await bob.ReceiveAsync())!["delivered"]!.GetValue<int>());
+        }
+    }
+
+    [Fact]
+    public async Task SendToConnection_ThatDoesNotExist_Is404WithAClearError()
+    {
+        var (_, id) = await Peer.JoinAsync(Ws);
+        var (status, body) = await PostAsync($"/api/connections/{id[..9]}00000000000000000000000000000000", "x");
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("no such connection", body!["error"]!.GetValue<string>());
+        (status, body) = await PostAsync("/api/connections/ffffffff-nonode", "x");
+        Assert.Equal((HttpStatusCode.NotFound, "no such connection"), (status, body!["error"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task SendToUser_ReachesEachOfItsConnectionsOnce()
+    {
+        var (phone, _) = await Peer.JoinAsync(Ws, user: "carol");
+        var (laptop, _) = await Peer.JoinAsync(Ws, user: "carol");
+        using (phone)
+        using (laptop)
+        {
+            var (status, body) = await PostAsync("/api/users/carol", "hi carol");
+            Assert.Equal((HttpStatusCode.OK, 2), (status, body!["delivered"]!.GetValue<int>()));
+            Assert.Equal("hi carol", await phone.ReceiveAsync());
+            Assert.Equal("hi carol", await laptop.ReceiveAsync());
+
+            (status, body) = await PostAsync("/api/users/nobody", "x");
+            Assert.Equal((HttpStatusCode.NotFound, "no such user"), (status, body!["error"]!.GetValue<string>()));
+        }
+    }
+
+    [Fact]
+    public async Task PublishToTopic_ReachesEverySubscriber_AndAnUnknownTopicIs404()
+    {
+        var (first, _) = await Peer.JoinAsync(Ws, null, "news");
+        var (second, _) = await Peer.JoinAsync(Ws, null, "news", "sport");
+        using (first)
+        using (second)
+        {
+            var (status, _) = await PostAsync("/api/topics/news", "extra!");
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            Assert.Equal("extra!", await first.ReceiveAsync());
+            Assert.Equal("extra!", await second.ReceiveAsync());
+
+            var (missing, body) = await PostAsync("/api/topics/weather", "x");
+            Assert.Equal((HttpStatusCode.NotFound, "no subscribers"), (missing, body!["error"]!.GetValue<string>()));
+        }
+    }
+
+    [Fact]
+    public async Task PublishApi_WithoutTheToken_Is401()
+    {
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("/api/topics/news", "x", token: null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("/api/topics/news", "x", token: "wrong")).Status);
+    }
+
+    [Fact]
+    public async Task Chat_MembersSeeJoinsAndEachOthersMessages()
+    {
+        using var ann = await Peer.ConnectAsync(new Uri(Ws, "/chat/lobby?name=ann"));
+        Assert.Equal("""{"type":"join","name":"ann"}""", await ann.ReceiveAsync());
+        using var ben = await Peer.ConnectAsync(new Uri(Ws, "/chat/lobby?name=ben"));
+        Assert.Equal("""{"type":"join","name":"ben"}""", await ben.ReceiveAsync());
+        Assert.Equal("""{"type":"join","name":"ben"}""", await ann.ReceiveAsync());
+
+        await ann.SendAsync("""{"type":"say","text":"hello ben"}""");
+        Assert.Equal("""{"type":"say","name":"ann","text":"hello ben"}""", await ben.ReceiveAsync());
+        Assert.Equal("""{"type":"say","name":"ann","text":"hello ben"}""", await ann.ReceiveAsync());
+
+        await ben.CloseAsync();
+        Assert.Equal("""{"type":"leave","name":"ben"}""", await ann.ReceiveAsync());
+    }
+
+    [Fact]
+    public async Task ChatPage_IsServedAtTheRoot_WithTheWebSocketAddress()
+    {
+        string page = await _http.GetStringAsync(_host.Http);
+        Assert.Contains($"content=\"ws://127.0.0.1:{_host.EndPoint.Port}\"", page);
+        Assert.Contains("/chat/", page);
+        Assert.StartsWith("ok Up", await _http.GetStringAsync(new Uri(_host.Http, "/health")));
+    }
+}
