@@ -1,15 +1,21 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 
 namespace Cosocket.Host.Tests;
 
-/// <summary>A .NET <see cref="ClientWebSocket"/> connected to a Cosocket node, reading whole text messages.</summary>
+/// <summary>
+/// A .NET <see cref="ClientWebSocket"/> connected to a Cosocket node. A background loop reads whole
+/// text messages into a queue, so a test can wait for the next one with a deadline without
+/// aborting the socket (cancelling a ClientWebSocket receive would).
+/// </summary>
 internal sealed class Peer : IDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     private readonly ClientWebSocket _socket = new();
+    private readonly Channel<string?> _received = Channel.CreateUnbounded<string?>();
 
     private Peer()
     {
@@ -21,6 +27,7 @@ internal sealed class Peer : IDisposable
     {
         var peer = new Peer();
         await peer._socket.ConnectAsync(uri, CancellationToken.None).WaitAsync(Patience);
+        _ = peer.ReadLoopAsync();
         return peer;
     }
 
@@ -41,31 +48,72 @@ internal sealed class Peer : IDisposable
     /// <summary>The next text message; fails if none comes within <see cref="Patience"/> or the connection ends.</summary>
     public async Task<string> ReceiveAsync() => await ReceiveOrEndAsync() ?? throw new Xunit.Sdk.XunitException("the connection ended");
 
-    /// <summary>The next text message, or null once the connection has ended.</summary>
-    public async Task<string?> ReceiveOrEndAsync()
+    /// <summary>The next text message, or null once the connection has ended; fails after <paramref name="timeout"/> (default <see cref="Patience"/>).</summary>
+    public async Task<string?> ReceiveOrEndAsync(TimeSpan? timeout = null)
     {
-        var buffer = new byte[64 * 1024];
-        var message = new MemoryStream();
-        while (true)
+        // Waiting is cancelled, never a read: a message that comes late stays queued.
+        using var deadline = new CancellationTokenSource(timeout ?? Patience);
+        try
         {
-            WebSocketReceiveResult result;
-            try
+            while (true)
             {
-                result = await _socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Patience);
+                if (_received.Reader.TryPeek(out string? next))
+                {
+                    if (next is null)
+                        return null; // the end stays queued for later calls
+                    _received.Reader.TryRead(out _);
+                    return next;
+                }
+                await _received.Reader.WaitToReadAsync(deadline.Token);
             }
-            catch (WebSocketException)
-            {
-                return null;
-            }
-            if (result.MessageType == WebSocketMessageType.Close)
-                return null;
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage)
-                return Encoding.UTF8.GetString(message.ToArray());
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"no message within {timeout ?? Patience}");
         }
     }
 
-    public Task CloseAsync() => _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(Patience);
+    /// <summary>The next text message if one comes within <paramref name="timeout"/>, else null.</summary>
+    public async Task<string?> TryReceiveAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await ReceiveOrEndAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var buffer = new byte[64 * 1024];
+        var message = new MemoryStream();
+        try
+        {
+            while (true)
+            {
+                var result = await _socket.ReceiveAsync(buffer, CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                    break;
+                message.Write(buffer, 0, result.Count);
+                if (result.EndOfMessage)
+                {
+                    _received.Writer.TryWrite(Encoding.UTF8.GetString(message.ToArray()));
+                    message.SetLength(0);
+                }
+            }
+        }
+        catch (Exception error) when (error is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The connection ended without a close handshake.
+        }
+        _received.Writer.TryWrite(null);
+    }
+
+    /// <summary>Starts the close handshake; the read loop sees the answer.</summary>
+    public Task CloseAsync() => _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None).WaitAsync(Patience);
 
     public void Dispose() => _socket.Dispose();
 }

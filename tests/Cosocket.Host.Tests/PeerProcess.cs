@@ -30,6 +30,9 @@ internal sealed class PeerProcess : IDisposable
         }
     }
 
+    /// <summary>The repository's root folder.</summary>
+    public static string RepositoryRoot => Path.GetDirectoryName(Path.GetDirectoryName(InteropDirectory)!)!;
+
     /// <summary>The <c>cosocket</c> executable as the Host project built it (same configuration as the tests).</summary>
     public static string CosocketExecutable
     {
@@ -55,7 +58,8 @@ internal sealed class PeerProcess : IDisposable
         }
     }
 
-    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, string? watchFor = null)
+    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, string? watchFor = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -64,6 +68,8 @@ internal sealed class PeerProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
         foreach (string argument in arguments)
             info.ArgumentList.Add(argument);
         var process = new Process { StartInfo = info };
@@ -111,6 +117,9 @@ internal sealed class PeerProcess : IDisposable
     }
 
     /// <summary>Sends SIGTERM, as a service manager does to stop a service.</summary>
+    /// <summary>SIGKILL: the process dies at once, without closing anything.</summary>
+    public void KillHard() => _process.Kill(entireProcessTree: true);
+
     public void Terminate()
     {
         if (Kill(_process.Id, 15) != 0)
