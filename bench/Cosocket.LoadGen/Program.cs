@@ -7,6 +7,20 @@ using Cosocket.LoadGen;
 //   idle  --url ws://127.0.0.1:PORT/echo --connections 10000 --hold-file PATH
 // `load` prints one line of key=value results. `idle` opens the connections, writes "ready" to the
 // hold file, and keeps them open until the file is deleted.
+//   broadcast --urls ws://N1,ws://N2,… --connections 1000 --messages 100   (against cosocket's /connect)
+//   latency --urls ws://FROM,ws://TO --messages 2000
+if (args.Length > 0 && args[0] is "broadcast" or "latency")
+{
+    var named = new Dictionary<string, string>();
+    for (int i = 1; i + 1 < args.Length; i += 2)
+        named[args[i].TrimStart('-')] = args[i + 1];
+    var urls = named["urls"].Split(',').Select(u => new Uri(u)).ToArray();
+    int messages = int.Parse(named.GetValueOrDefault("messages", "100"), CultureInfo.InvariantCulture);
+    Console.WriteLine(args[0] == "broadcast"
+        ? await ClusterRun.BroadcastAsync(urls, int.Parse(named.GetValueOrDefault("connections", "1000"), CultureInfo.InvariantCulture), messages)
+        : await ClusterRun.LatencyAsync(urls[0], urls[^1], messages));
+    return 0;
+}
 var options = Options.Parse(args);
 if (options.Mode == "idle")
 {

@@ -23,11 +23,13 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
     /// </summary>
     public static HostSettings From(Config config, IConfiguration overrides)
     {
-        return new HostSettings(EndPoint(overrides["Cosocket:Listen"] ?? config.GetString("cosocket.listen"), "cosocket.listen"),
+        var listen = EndPoint(overrides["Cosocket:Listen"] ?? config.GetString("cosocket.listen"), "cosocket.listen");
+        string http = overrides["Cosocket:Http:Listen"] ?? config.GetString("cosocket.http.listen", "");
+        return new HostSettings(listen,
             config.GetLong("cosocket.echo.max-message-len"),
             config.GetTimeSpan("cosocket.drain-timeout"),
             TlsFrom(config),
-            EndPoint(overrides["Cosocket:Http:Listen"] ?? config.GetString("cosocket.http.listen"), "cosocket.http.listen"),
+            http.Length > 0 ? EndPoint(http, "cosocket.http.listen") : new IPEndPoint(listen.Address, listen.Port == 0 ? 0 : listen.Port + 1000),
             overrides["Cosocket:Http:Token"] ?? config.GetString("cosocket.http.token", ""),
             ClusterSettings.From(config, overrides));
     }

@@ -111,19 +111,41 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     private static IResult Delivered(DeliveryResult result) =>
         result.Err is null ? Results.Ok(new { delivered = result.Delivered }) : Results.NotFound(new { delivered = 0, error = result.Err });
 
-    /// <summary>Completes <paramref name="reached"/> when exactly <paramref name="wanted"/> members are Up.</summary>
+    /// <summary>
+    /// Completes <paramref name="reached"/> when exactly <paramref name="wanted"/> members are Up and
+    /// none is unreachable. It keeps its own view from the events (the cluster's read view may lag
+    /// the event that changed it, and no further event would come to check it again).
+    /// </summary>
     private sealed class MembershipWatcher : ReceiveActor
     {
+        private readonly HashSet<Address> _up = [];
+        private readonly HashSet<Address> _unreachable = [];
+
         public MembershipWatcher(int wanted, TaskCompletionSource reached)
         {
-            var cluster = Cluster.Get(Context.System);
             void Check()
             {
-                if (cluster.State.Members.Count(m => m.Status == MemberStatus.Up) == wanted && cluster.State.Unreachable.Count == 0)
+                if (_up.Count == wanted && _unreachable.Count == 0)
                     reached.TrySetResult();
             }
-            ReceiveAny(_ => Check());
-            cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+            Receive<ClusterEvent.CurrentClusterState>(state =>
+            {
+                _up.UnionWith(state.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address));
+                _unreachable.UnionWith(state.Unreachable.Select(m => m.Address));
+                Check();
+            });
+            Receive<ClusterEvent.MemberUp>(m => { _up.Add(m.Member.Address); Check(); });
+            Receive<ClusterEvent.IMemberEvent>(m =>
+            {
+                if (m.Member.Status != MemberStatus.Up)
+                    _up.Remove(m.Member.Address);
+                if (m is ClusterEvent.MemberRemoved)
+                    _unreachable.Remove(m.Member.Address); // a removed member is no longer anyone's concern
+                Check();
+            });
+            Receive<ClusterEvent.UnreachableMember>(m => { _unreachable.Add(m.Member.Address); Check(); });
+            Receive<ClusterEvent.ReachableMember>(m => { _unreachable.Remove(m.Member.Address); Check(); });
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
                 typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         }
 

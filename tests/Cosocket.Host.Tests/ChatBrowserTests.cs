@@ -5,6 +5,7 @@ namespace Cosocket.Host.Tests;
 /// from tests/interop): two pages, each served by a different node of a 2-node cluster, see each
 /// other and exchange messages. The screenshot is kept as a test artifact.
 /// </summary>
+[Collection(ClusterProcessCollection.Name)]
 public class ChatBrowserTests
 {
     [Fact]

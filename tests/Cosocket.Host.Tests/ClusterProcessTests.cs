@@ -89,7 +89,16 @@ internal sealed class ClusterNodes : IAsyncDisposable
     }
 }
 
+/// <summary>The tests that start clusters of real processes run one at a time: on two cores, two
+/// clusters side by side would starve each other's failure detectors.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterProcessCollection
+{
+    public const string Name = "cluster processes";
+}
+
 /// <summary>Issue 6's acceptance: three processes, addressing across them, and a node killed.</summary>
+[Collection(ClusterProcessCollection.Name)]
 public class ClusterProcessTests
 {
     /// <summary>

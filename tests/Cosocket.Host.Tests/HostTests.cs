@@ -61,6 +61,44 @@ public class HostSettingsTests
     }
 
     [Fact]
+    public void ByDefault_HttpIsTheListenerPortPlus1000_AndTheNodeIsASingleNodeCluster()
+    {
+        var settings = HostSettings.From(Shipped, Overrides());
+        Assert.Equal("127.0.0.1:9080", settings.HttpListen!.ToString());
+        Assert.Equal(new ClusterSettings("127.0.0.1", "127.0.0.1", 4053, [], "seed-nodes"), settings.Cluster! with { SeedNodes = [] });
+        Assert.Empty(settings.Cluster!.SeedNodes);
+        Assert.Equal("", settings.ApiToken);
+    }
+
+    [Fact]
+    public void ClusterFlags_AsInTheIssuesExample_BecomeTheClusterSettings()
+    {
+        var arguments = CosocketHost.ParseArguments(["--listen", "127.0.0.1:8082", "--cluster-port", "4054", "--seed-node", "127.0.0.1:4053", "--seed-node", "127.0.0.1:4054"])!;
+        var settings = HostSettings.From(Shipped, Overrides([.. arguments.Select(a => (a.Key, a.Value!))]));
+        Assert.Equal(4054, settings.Cluster!.Port);
+        Assert.Equal(["127.0.0.1:4053", "127.0.0.1:4054"], settings.Cluster.SeedNodes);
+        Assert.Equal("127.0.0.1:9082", settings.HttpListen!.ToString());
+        Assert.Contains("akka.tcp://cosocket@127.0.0.1:4053", settings.Cluster.ToHocon().GetStringList("akka.cluster.seed-nodes"));
+    }
+
+    [Theory]
+    [InlineData("Cosocket:Cluster:Port", "huge", "is not a port")]
+    [InlineData("Cosocket:Cluster:SeedNodes", "nohost", "is not HOST:PORT")]
+    [InlineData("Cosocket:Cluster:Bootstrap", "magic", "neither seed-nodes nor kubernetes")]
+    public void BadClusterSettings_FailWithAClearMessage(string key, string value, string message)
+    {
+        var error = Assert.Throws<Akka.Configuration.ConfigurationException>(() => HostSettings.From(Shipped, Overrides((key, value))));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void UnknownServeOption_IsRefused()
+    {
+        Assert.Null(CosocketHost.ParseArguments(["--listen"]));
+        Assert.Null(CosocketHost.ParseArguments(["--nonsense", "x"]));
+    }
+
+    [Fact]
     public void ConfigOption_OverridesKeysOfTheShippedFile_AndKeepsTheRest()
     {
         string overrides = Path.GetTempFileName();

@@ -62,6 +62,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                     break;
                 case Registered m:
                     writer.Write(m.User);
+                    writer.Write(Serialization.SerializedActorPath(m.Connection));
                     writer.Write(m.Connections);
                     break;
                 default:
@@ -81,7 +82,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             SendToUserManifest => new SendToUser(reader.ReadString(), ReadDeliver(reader)),
             DeliveryResultManifest => new DeliveryResult(reader.ReadInt32(), reader.ReadBoolean() ? reader.ReadString() : null),
             RegisterConnectionManifest => new RegisterConnection(reader.ReadString(), system.Provider.ResolveActorRef(reader.ReadString())),
-            RegisteredManifest => new Registered(reader.ReadString(), reader.ReadInt32()),
+            RegisteredManifest => new Registered(reader.ReadString(), system.Provider.ResolveActorRef(reader.ReadString()), reader.ReadInt32()),
             _ => throw new System.Runtime.Serialization.SerializationException($"unknown Cosocket cluster message manifest \"{manifest}\""),
         };
     }

@@ -47,4 +47,4 @@ public sealed record PublishResult(string? Err)
 public sealed record RegisterConnection(string User, IActorRef Connection) : IClusterMessage;
 
 /// <summary>A connection is registered: the user has this many live connections now.</summary>
-public sealed record Registered(string User, int Connections) : IClusterMessage;
+public sealed record Registered(string User, IActorRef Connection, int Connections) : IClusterMessage;

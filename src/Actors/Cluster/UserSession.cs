@@ -21,7 +21,7 @@ public sealed class UserSession : ReceiveActor
         {
             if (_connections.Add(m.Connection))
                 Context.Watch(m.Connection);
-            Sender.Tell(new Registered(m.User, _connections.Count));
+            Sender.Tell(new Registered(m.User, m.Connection, _connections.Count));
         });
         Receive<Terminated>(m =>
         {

@@ -17,7 +17,7 @@ public class UserSessionTests : TestKit
         var phone = CreateTestProbe();
         var laptop = CreateTestProbe();
         session.Tell(new RegisterConnection("alice", phone.Ref));
-        Assert.Equal(new Registered("alice", 1), await ExpectMsgAsync<Registered>(Wait));
+        Assert.Equal(new Registered("alice", phone.Ref, 1), await ExpectMsgAsync<Registered>(Wait));
         session.Tell(new RegisterConnection("alice", laptop.Ref));
         session.Tell(new RegisterConnection("alice", laptop.Ref)); // again: still one
         Assert.Equal(2, (await ExpectMsgAsync<Registered>(Wait)).Connections);
