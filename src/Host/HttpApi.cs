@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
@@ -98,7 +99,8 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     {
         if (settings.ApiToken.Length == 0)
             return Results.Json(new { error = "the publish API is off: set cosocket.http.token" }, statusCode: StatusCodes.Status403Forbidden);
-        if (request.Headers.Authorization.ToString() != "Bearer " + settings.ApiToken)
+        // Compared in constant time: the time taken says nothing about how much of a guess was right.
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()), Encoding.UTF8.GetBytes("Bearer " + settings.ApiToken)))
             return Results.Json(new { error = "missing or wrong bearer token" }, statusCode: StatusCodes.Status401Unauthorized);
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body);
