@@ -150,6 +150,18 @@ public class ClusterProcessTests
             Assert.Equal((HttpStatusCode.OK, 1), (status, body!["delivered"]!.GetValue<int>()));
             Assert.Equal("to a, from node 3", await a.ReceiveAsync());
 
+            // The same from a client: b (node 2) sends to a (node 1) by id, and to dora, over its own connection.
+            await b.SendAsync($$"""{"op":"send","connection":"{{aId}}","text":"to a, from b"}""");
+            Assert.Equal("to a, from b", await a.ReceiveAsync());
+            Assert.Equal(1, JsonNode.Parse(await b.ReceiveAsync())!["delivered"]!.GetValue<int>());
+            await b.SendAsync("""{"op":"user","user":"dora","text":"dora, from b"}""");
+            foreach (var peer in new[] { a, c })
+                Assert.Equal(["dora, from b"], await ReadUntilAsync(peer, "dora, from b"));
+            // b is dora too: it gets the message and its command's result, in either order.
+            var own = new[] { await b.ReceiveAsync(), await b.ReceiveAsync() };
+            Assert.Contains("dora, from b", own);
+            Assert.Contains(own, m => m.Contains("\"delivered\":3", StringComparison.Ordinal));
+
             // A user with a connection on each node: each gets it once.
             (status, body) = await ClusterNodes.PostAsync(n2, "/api/users/dora", "to dora");
             Assert.Equal((HttpStatusCode.OK, 3), (status, body!["delivered"]!.GetValue<int>()));
