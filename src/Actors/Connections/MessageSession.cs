@@ -89,8 +89,8 @@ internal sealed class MessageSession
                         // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong
                         // frame in response, unless it already received a Close frame." §5.5.3: "A Pong
                         // frame sent in response to a Ping frame must have identical Application data".
-                        if (!CloseSent)
-                            Post(Opcode.Pong, frame.Payload);
+                        // (No close has been received here: receiving one ends this loop.)
+                        Post(Opcode.Pong, frame.Payload);
                         break;
                     case Opcode.Pong:
                         break; // §5.5.3: "A response to an unsolicited Pong frame is not expected."
@@ -171,7 +171,7 @@ internal sealed class MessageSession
         return await _peerClose.Task.ConfigureAwait(false);
     }
 
-    /// <summary>After this side's close: what the peer still sends is discarded until its close arrives.</summary>
+    /// <summary>After this side's close: what the peer still sends is discarded (pings answered) until its close arrives.</summary>
     private async Task ReadUntilPeerCloseAsync()
     {
         while (!_closeReceived)
@@ -199,6 +199,8 @@ internal sealed class MessageSession
             }
             if (result.Frame.Opcode == Opcode.Close)
                 OnPeerClose(result.Frame);
+            else if (result.Frame.Opcode == Opcode.Ping)
+                Post(Opcode.Pong, result.Frame.Payload); // §5.5.2 holds until the peer's close, ours sent or not
         }
     }
 

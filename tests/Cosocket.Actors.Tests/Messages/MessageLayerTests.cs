@@ -158,6 +158,25 @@ public class MessageLayerTests : TestKit
         Assert.Equal("failed to receive the first 2 bytes: closed", harness.NextLog());
     }
 
+    [Fact]
+    public async Task CloseHandshake_APingBeforeThePeersClose_IsStillAnswered()
+    {
+        var harness = new ServerHarness(Sys, async (request, h) =>
+        {
+            var (wb, _) = await WebSocketServer.NewAsync(request);
+            var closed = await wb!.CloseHandshakeAsync();
+            h.Log($"{closed.Code}");
+        });
+        await using var raw = await UpgradeAsync(harness);
+        Assert.Equal(Convert.FromHexString("880203E8"), await raw.ReadExactlyAsync(4));
+        // RFC 6455 §5.5.2: a pong is owed until the peer's close has been received, ours sent or not.
+        await raw.WriteAsync(ServerHarness.ClientFrame(true, Opcode.Ping, "p"u8.ToArray()));
+        Assert.Equal(Convert.FromHexString("8A0170"), await raw.ReadExactlyAsync(3));
+        await raw.WriteAsync(ServerHarness.ClientFrame(true, Opcode.Close, [0x03, 0xE8]));
+        Assert.Equal("1000", harness.NextLog());
+        Assert.Empty(await raw.ReadToEndAsync()); // and the server closes TCP
+    }
+
     [Theory]
     [InlineData(999, ProtocolErrors.BadStatusCode)]
     [InlineData(1005, ProtocolErrors.BadStatusCode)]
