@@ -54,6 +54,7 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{webSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
         });
         app.MapGet("/health", () => Results.Text($"ok {Cluster.Get(system).SelfMember.Status}"));
+        app.MapGet("/metrics", MetricsAsync);
         app.MapGet("/api/cluster/members", MembersAsync);
         app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, async deliver =>
         {
@@ -93,6 +94,22 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             }
         }
         return Results.Json(new { self = cluster.SelfAddress.ToString(), up = Up() });
+    }
+
+    /// <summary>Prometheus text format: this node's live WebSocket connections and the cluster's members by status.</summary>
+    private async Task<IResult> MetricsAsync()
+    {
+        var count = await webSockets.Binding!.Registry.Ask<Actors.Server.ConnectionRegistry.Count>(new Actors.Server.ConnectionRegistry.GetCount(), TimeSpan.FromSeconds(5));
+        var text = new StringBuilder()
+            .AppendLine("# HELP cosocket_connections Live WebSocket connections on this node.")
+            .AppendLine("# TYPE cosocket_connections gauge")
+            .AppendLine($"cosocket_connections {count.Value}")
+            .AppendLine("# HELP cosocket_cluster_members Cluster members as this node sees them, by status.")
+            .AppendLine("# TYPE cosocket_cluster_members gauge");
+        foreach (var group in Cluster.Get(system).State.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
+            text.AppendLine($"cosocket_cluster_members{{status=\"{group.Key.ToString().ToLowerInvariant()}\"}} {group.Count()}");
+        text.AppendLine($"cosocket_cluster_unreachable {Cluster.Get(system).State.Unreachable.Count}");
+        return Results.Text(text.ToString(), "text/plain; version=0.0.4");
     }
 
     private async Task<IResult> Authorized(HttpRequest request, Func<Deliver, Task<IResult>> action)

@@ -139,4 +139,17 @@ public sealed class ClusterApiTests : IAsyncLifetime
         Assert.Contains("/chat/", page);
         Assert.StartsWith("ok Up", await _http.GetStringAsync(new Uri(_host.Http, "/health")));
     }
+
+    [Fact]
+    public async Task Metrics_CountTheNodesConnectionsAndMembers()
+    {
+        var (peer, _) = await Peer.JoinAsync(Ws);
+        using (peer)
+        {
+            string metrics = await _http.GetStringAsync(new Uri(_host.Http, "/metrics"));
+            Assert.Contains("cosocket_connections 1\n", metrics);
+            Assert.Contains("cosocket_cluster_members{status=\"up\"} 1\n", metrics);
+            Assert.Contains("cosocket_cluster_unreachable 0\n", metrics);
+        }
+    }
 }

@@ -153,7 +153,7 @@ internal sealed class MessageSession
         if (_session.Fatal)
             return CloseResult.Failure(FrameSession.FatalErrorAlreadyHappened);
 
-        _ = Connection.Transport.Closed.ContinueWith(_ => _peerClose.TrySetResult(CloseResult.Failure(SocketErrors.Closed)), TaskScheduler.Default);
+        _ = Connection.Transport.Closed.ContinueWith(_ => EndedBeforePeerClose(), TaskScheduler.Default);
         Post(Opcode.Close, CloseBody((ushort)code, reasonBytes));
         Connection.Self.Tell(new FrameConnectionActor.AwaitPeerClose());
         // A receive in progress sees the peer's close and completes the handshake; otherwise read here.
@@ -181,7 +181,7 @@ internal sealed class MessageSession
             {
                 if (_session.Fatal) // not a mere receive timeout: the connection is gone
                 {
-                    _peerClose.TrySetResult(CloseResult.Failure(err));
+                    EndedBeforePeerClose();
                     return;
                 }
                 continue;
@@ -189,7 +189,7 @@ internal sealed class MessageSession
             if (result.Status == DecodeStatus.Ended)
             {
                 _session.SetFatal();
-                _peerClose.TrySetResult(CloseResult.Failure(result.Error!));
+                EndedBeforePeerClose();
                 return;
             }
             if (result.Status == DecodeStatus.Error || result.Status == DecodeStatus.Violation)
@@ -277,9 +277,13 @@ internal sealed class MessageSession
     {
         if (!_session.Fatal)
             return MessageResult.Failure(err);
-        _peerClose.TrySetResult(CloseResult.Failure(err));
+        EndedBeforePeerClose();
         return Connection.Failure is { } failure ? MessageResult.Failure(failure.Reason, failure.Code) : MessageResult.Failure(err);
     }
+
+    /// <summary>The connection ended with no close from the peer: the close handshake did not complete,
+    /// because this side cut it (keepalive) or it was cut (the close timeout, the peer).</summary>
+    private void EndedBeforePeerClose() => _peerClose.TrySetResult(CloseResult.Failure(Connection.Failure?.Reason ?? SocketErrors.Closed));
 
     private bool TryMarkCloseSent() => Interlocked.Exchange(ref _closeSent, 1) == 0;
 

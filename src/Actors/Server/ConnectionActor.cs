@@ -19,7 +19,10 @@ namespace Cosocket.Actors.Server;
 /// </summary>
 public sealed class ConnectionActor : FrameConnectionActor
 {
+    /// <summary>The handshake is done; answered with <see cref="Registered"/> once the registry has been told.</summary>
     internal sealed record Upgraded(string Path, ServerOptions Options);
+
+    internal sealed record Registered;
     private sealed record Arrived(HandshakeArrival Arrival);
     private sealed record HandlerFinished(Exception? Error);
     private sealed record HandshakeTimedOut;
@@ -174,6 +177,8 @@ public sealed class ConnectionActor : FrameConnectionActor
         StartTicking(upgraded.Options.Timeout);
         StartKeepalive();
         _registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(_id, _core!.RemoteEndPoint, upgraded.Path, DateTimeOffset.UtcNow, Self)));
+        // The registration is in the registry's mailbox now, ahead of any lookup made after this answer.
+        Sender.Tell(new Registered());
     }
 
     /// <summary>

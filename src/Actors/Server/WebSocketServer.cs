@@ -94,7 +94,8 @@ public sealed class WebSocketServer
         {
             return (null, "failed to send response header: " + SocketErrors.Describe(failed));
         }
-        request.Core.Self.Tell(new ConnectionActor.Upgraded(request.Path, options));
+        // Once NewAsync returns, the connection can be found by its id (the registry has it first).
+        await request.Core.Self.Ask<ConnectionActor.Registered>(new ConnectionActor.Upgraded(request.Path, options), options.HandshakeTimeout).ConfigureAwait(false);
         return (server, null);
     }
 
