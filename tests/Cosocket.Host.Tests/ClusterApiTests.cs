@@ -60,6 +60,24 @@ public sealed class ClusterApiTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
+    [InlineData("""{"op":"send","connection":42,"text":"x"}""")]
+    [InlineData("""{"op":"teleport"}""")]
+    public async Task BadCommand_IsAnsweredWithAnError_AndTheConnectionStays(string command)
+    {
+        var (peer, id) = await Peer.JoinAsync(Ws);
+        using (peer)
+        {
+            await peer.SendAsync(command);
+            Assert.StartsWith("expected a JSON object", JsonNode.Parse(await peer.ReceiveAsync())!["error"]!.GetValue<string>());
+            await peer.SendAsync($$"""{"op":"send","connection":"{{id}}","text":"still here"}""");
+            var next = new[] { await peer.ReceiveAsync(), await peer.ReceiveAsync() }; // the message and the result, in either order
+            Assert.Contains("still here", next);
+        }
+    }
+
     [Fact]
     public async Task SendToConnection_ThatDoesNotExist_Is404WithAClearError()
     {

@@ -61,9 +61,10 @@ public static class ConnectEndpoint
         {
             command = null;
         }
-        string? op = command?["op"]?.GetValue<string>();
+        // A field that is not a string counts as missing: the command is refused, the connection stays.
+        string? Field(string name) => command?[name] is JsonValue value && value.TryGetValue(out string? text) ? text : null;
+        string? op = Field("op");
         var result = new JsonObject { ["type"] = "result", ["op"] = op };
-        string? Field(string name) => command?[name]?.GetValue<string>();
         var payload = Deliver.Text(Field("text") ?? "");
         switch (op)
         {
