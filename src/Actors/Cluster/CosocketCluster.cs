@@ -70,7 +70,15 @@ public sealed class CosocketCluster
     /// </summary>
     public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
     {
-        var topics = await _mediator.Ask<CurrentTopics>(GetTopics.Instance, timeout ?? DefaultTimeout).ConfigureAwait(false);
+        CurrentTopics topics;
+        try
+        {
+            topics = await _mediator.Ask<CurrentTopics>(GetTopics.Instance, timeout ?? DefaultTimeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return new PublishResult(DeliveryResult.Timeout);
+        }
         // The mediator lists topics by their names in actor paths, URL-encoded ("chat%3Alobby").
         if (!topics.Topics.Contains(topic) && !topics.Topics.Contains(Uri.EscapeDataString(topic)))
             return new PublishResult(PublishResult.NoSubscribers);
