@@ -19,10 +19,7 @@ namespace Cosocket.Actors.Server;
 /// </summary>
 public sealed class ConnectionActor : FrameConnectionActor
 {
-    /// <summary>The handshake is done; answered with <see cref="Registered"/> once the registry has been told.</summary>
     internal sealed record Upgraded(string Path, ServerOptions Options);
-
-    internal sealed record Registered;
     private sealed record Arrived(HandshakeArrival Arrival);
     private sealed record HandlerFinished(Exception? Error);
     private sealed record HandshakeTimedOut;
@@ -136,7 +133,7 @@ public sealed class ConnectionActor : FrameConnectionActor
 
     private void StartGraph(Stream stream, string? serverName)
     {
-        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
+        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
         _core.Handshake.Arrival.PipeTo(Self, success: arrival => new Arrived(arrival));
         StopWhenClosed(_core);
     }
@@ -176,9 +173,6 @@ public sealed class ConnectionActor : FrameConnectionActor
         Timers.Cancel("handshake");
         StartTicking(upgraded.Options.Timeout);
         StartKeepalive();
-        _registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(_id, _core!.RemoteEndPoint, upgraded.Path, DateTimeOffset.UtcNow, Self)));
-        // The registration is in the registry's mailbox now, ahead of any lookup made after this answer.
-        Sender.Tell(new Registered());
     }
 
     /// <summary>

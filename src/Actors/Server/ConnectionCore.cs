@@ -31,13 +31,16 @@ internal sealed class ConnectionCore : FrameConnection
     /// <summary>The server name the client sent in TLS (SNI), or null.</summary>
     public string? ServerName { get; private init; }
 
+    /// <summary>The listener's registry, which the connection joins once upgraded.</summary>
+    public IActorRef Registry { get; private init; } = ActorRefs.Nobody;
+
     /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage included.</summary>
-    public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
+    public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, IActorRef registry, Stream stream, Action shutdownSend,
         ServerOptions options, IMaterializer materializer, string? serverName = null)
     {
         var blueprint = s_blueprints.GetOrAdd((options.MaxHeaderLen, options.EffectiveMaxRecvLen), key =>
             Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)), forceMasking: true, key.MaxRecvLen));
         var graph = Run(blueprint, stream, shutdownSend, ByteString.Empty, materializer);
-        return new ConnectionCore(options, id, remote, self, graph) { ServerName = serverName };
+        return new ConnectionCore(options, id, remote, self, graph) { ServerName = serverName, Registry = registry };
     }
 }

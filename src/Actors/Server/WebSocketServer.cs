@@ -94,8 +94,11 @@ public sealed class WebSocketServer
         {
             return (null, "failed to send response header: " + SocketErrors.Describe(failed));
         }
-        // Once NewAsync returns, the connection can be found by its id (the registry has it first).
-        await request.Core.Self.Ask<ConnectionActor.Registered>(new ConnectionActor.Upgraded(request.Path, options), options.HandshakeTimeout).ConfigureAwait(false);
+        // Told from here, not by the connection actor: once NewAsync returns, the registration is in the
+        // registry's mailbox ahead of any lookup, so an id handed out now resolves at once.
+        var core = request.Core;
+        core.Registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(core.Id, core.RemoteEndPoint, request.Path, DateTimeOffset.UtcNow, core.Self)));
+        core.Self.Tell(new ConnectionActor.Upgraded(request.Path, options));
         return (server, null);
     }
 
