@@ -18,6 +18,10 @@ namespace Cosocket.Actors.Transport;
 /// a write is awaited before the next element is pulled, so the stage upstream (the framing stage)
 /// knows that everything it pushed before a pull has been handed to the socket. Reads and writes run
 /// at the same time; completing the inlet shuts the sending side down once the last write is done.
+/// When the reader goes away first (a protocol error ended the inbound side), input is still read and
+/// dropped until the peer's EOF: closing a socket with unread data makes TCP answer with a reset,
+/// which can destroy the close frame still on its way to the peer. The connection's close timeout
+/// bounds how long a peer that never closes is drained.
 /// The stream must not buffer writes (NetworkStream and SslStream do not): a completed write is on
 /// its way to the peer.
 /// </remarks>
@@ -55,6 +59,8 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         private bool _reading;
         private bool _writing;
         private bool _inletFinished;
+        private bool _draining;  // the reader is gone: input is read and dropped until EOF
+        private bool _inputDone; // EOF or a read error while draining
         private ByteString _pendingRead = ByteString.Empty;
 
         public Logic(StreamTransportStage stage, TransportHandle handle) : base(stage.Shape)
@@ -64,9 +70,13 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
             SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: FailStage);
             SetHandler(stage.Out, onPull: StartRead, onDownstreamFinish: _ =>
             {
-                // The reader is gone; keep writing what the writer still has.
-                if (_inletFinished && !_writing)
-                    CompleteStage();
+                // The reader is gone; keep writing what the writer still has, and drain the input. The
+                // stage must outlive its ports for that: once the writer is done too, all of them are closed.
+                _draining = true;
+                SetKeepGoing(true);
+                _pendingRead = ByteString.Empty;
+                if (!_reading)
+                    Drain();
             });
         }
 
@@ -88,9 +98,11 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         {
             _stream = connection.Stream;
             _shutdownSend = connection.ShutdownSend;
-            _pendingRead = connection.AlreadyRead;
+            _pendingRead = _draining ? ByteString.Empty : connection.AlreadyRead;
             Pull(_stage.In);
-            if (IsAvailable(_stage.Out))
+            if (_draining)
+                Drain();
+            else if (IsAvailable(_stage.Out))
                 StartRead();
         }
 
@@ -127,6 +139,17 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
             _ = ReadAsync();
         }
 
+        /// <summary>Both directions are done: writing finished (or failed), and reading ended.</summary>
+        private bool ReadSideDone => IsClosed(_stage.Out) && (!_draining || _inputDone);
+
+        private void Drain()
+        {
+            if (_stream is null || _inputDone)
+                return;
+            _reading = true;
+            _ = ReadAsync();
+        }
+
         private async Task ReadAsync()
         {
             byte[]? rented = null;
@@ -152,6 +175,18 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
         private void OnRead((byte[]? Data, Exception? Error) result)
         {
             _reading = false;
+            if (_draining)
+            {
+                if (result.Error is not null || result.Data is null)
+                {
+                    _inputDone = true;
+                    if (_inletFinished && !_writing)
+                        CompleteStage();
+                }
+                else
+                    Drain();
+                return;
+            }
             if (IsClosed(_stage.Out))
                 return;
             if (result.Error is not null)
@@ -160,7 +195,7 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
                 Complete(_stage.Out); // EOF: the peer will send nothing more; we may still write.
             else
                 Push(_stage.Out, ByteString.FromBytes(result.Data));
-            if (_inletFinished && !_writing && IsClosed(_stage.Out))
+            if (_inletFinished && !_writing && ReadSideDone)
                 CompleteStage();
         }
 
@@ -229,7 +264,7 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
             {
                 // Already reset by the peer: nothing more to send either way.
             }
-            if (IsClosed(_stage.Out))
+            if (ReadSideDone)
                 CompleteStage();
         }
     }

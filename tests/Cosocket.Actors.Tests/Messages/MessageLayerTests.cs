@@ -196,6 +196,48 @@ public class MessageLayerTests : TestKit
     }
 
     [Fact]
+    public async Task ProtocolError_ThePeerMayGoOnWriting_UntilItClosesItsSide()
+    {
+        var harness = new ServerHarness(Sys, async (request, h) =>
+        {
+            var (wb, _) = await WebSocketServer.NewAsync(request);
+            h.Log(Describe(await wb!.ReceiveMessageAsync()));
+        });
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(harness.EndPoint);
+        await socket.SendAsync(Encoding.ASCII.GetBytes(RawClient.Request()));
+        var received = new List<byte>();
+        var buffer = new byte[65536];
+        while (!Encoding.ASCII.GetString([.. received]).Contains("\r\n\r\n"))
+            received.AddRange(buffer.AsSpan(0, await socket.ReceiveAsync(buffer)));
+        // A frame with RSV1, then 256 KiB the server will never look at.
+        byte[] bad = ServerHarness.ClientFrame(true, Opcode.Text, "x"u8.ToArray());
+        bad[0] |= 0x40;
+        byte[] input = [.. bad, .. ServerHarness.ClientFrame(true, Opcode.Binary, new byte[256 * 1024])];
+        await socket.SendAsync(input);
+
+        Assert.Equal($"error: {ProtocolErrors.BadRsvBits} (1002)", harness.NextLog());
+        var close = new List<byte>();
+        while (close.Count < 4 || close.Count < 2 + close[1])
+        {
+            int read = await socket.ReceiveAsync(buffer).WaitAsync(Wait);
+            Assert.True(read > 0, "the connection ended before the close frame");
+            close.AddRange(buffer.AsSpan(0, read));
+        }
+        Assert.Equal(new byte[] { 0x88, (byte)(2 + ProtocolErrors.BadRsvBits.Length), 0x03, 0xEA }, close.Take(4).ToArray());
+        Assert.Equal(0, await socket.ReceiveAsync(buffer).WaitAsync(Wait)); // the server's FIN
+        // The peer has not seen the close yet when it writes more (as Autobahn's byte-at-a-time cases
+        // do): the server keeps reading and dropping input until the peer closes, so these writes
+        // meet no reset (closing with unread data, or data arriving after close, would make TCP send one).
+        for (int i = 0; i < 20; i++)
+        {
+            await socket.SendAsync(ServerHarness.ClientFrame(true, Opcode.Binary, new byte[1024])).WaitAsync(Wait);
+            await Task.Yield();
+        }
+        socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+    }
+
+    [Fact]
     public async Task SendMessage_InvalidUtf8AsText_IsRefused_ButNotFatal()
     {
         var harness = new ServerHarness(Sys, async (request, h) =>
