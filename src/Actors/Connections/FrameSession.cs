@@ -76,7 +76,7 @@ internal sealed class FrameSession
                     return RecvFrameResult.Failure(err);
                 if (result.Status == DecodeStatus.Violation)
                     continue; // the frame API is raw: the message layer's rules do not apply
-                if (result.Status is DecodeStatus.Error or DecodeStatus.Ended)
+                if (result.Status == DecodeStatus.Error)
                     return FailReceive(result.Error!);
                 var frame = RecvFrameResult.FromFrame(result.Frame);
                 Publish(frame);
@@ -103,7 +103,8 @@ internal sealed class FrameSession
 
     /// <summary>
     /// The next decoded result, waiting at most the timeout; the caller holds the receive side. A
-    /// timeout is not fatal and keeps a half-read frame (D1); the end of the connection is fatal.
+    /// timeout is not fatal and keeps a half-read frame (D1); the end of the connection, however it
+    /// shows, is fatal and comes back as the error, never as a result.
     /// </summary>
     public async ValueTask<(DecodeResult Result, string? Err)> ReadAsync()
     {
@@ -125,6 +126,8 @@ internal sealed class FrameSession
                 _connection.Deadlines.DisarmReceive();
             }
         }
+        if (result.Status == DecodeStatus.Ended)
+            return (default, FailReceive(result.Error!).Err);
         return (result, null);
     }
 
