@@ -7,6 +7,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
 using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Connections;
@@ -120,6 +121,18 @@ internal class FrameConnection
         return await (cancellation.CanBeCanceled ? written.Task.WaitAsync(cancellation) : written.Task).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Queues one whole frame without waiting for it (pongs, closes, keepalive pings, delivered
+    /// messages): the sender must not stall behind a slow peer, and frames keep their order in the
+    /// queue. A failed write shows as the connection's end, so the task's failure is observed here.
+    /// </summary>
+    public Task<int> Post(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked)
+    {
+        var written = WriteAsync(true, (int)opcode, payload, masked ? MaskKeyGenerator.Shared : null, CancellationToken.None);
+        _ = written.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return written;
+    }
+
     /// <summary>No more frames: what is queued is written, then the sending side is shut down.</summary>
     public void CompleteOutgoing() => _outgoing.Complete();
 
@@ -131,7 +144,7 @@ internal class FrameConnection
         {
             int length = Math.Min(fragmentSize, payload.Length - offset);
             bool last = offset + length == payload.Length;
-            bytes = bytes.Concat(Encode(last && fin, offset == 0 ? opcode : (int)Protocol.Opcode.Continuation, payload.Slice(offset, length), keys?.Next()));
+            bytes = bytes.Concat(Encode(last && fin, offset == 0 ? opcode : (int)Opcode.Continuation, payload.Slice(offset, length), keys?.Next()));
         }
         return bytes;
     }

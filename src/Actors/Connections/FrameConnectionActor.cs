@@ -124,7 +124,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     {
         if (Sending is not { } policy || Connection is not { } connection || Closing || Timers.IsTimerActive(PongTimer))
             return;
-        _ = connection.WriteAsync(true, (int)Opcode.Ping, ReadOnlyMemory<byte>.Empty, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None);
+        _ = connection.Post(Opcode.Ping, ReadOnlyMemory<byte>.Empty, policy.Masked);
         Timers.StartSingleTimer(PongTimer, new PongDue(connection.Framing.FramesReceived), policy.Messages.PongTimeout);
     }
 
@@ -142,8 +142,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Log.Info("connection {0}: no frame within {1} of a keepalive ping; closing it", connection.Id, policy.Messages.PongTimeout);
         connection.SetFailure(CloseStatus.InternalError, KeepaliveTimeout);
         var (payload, _) = ClosePayload.Build(CloseStatus.InternalError, Encoding.UTF8.GetBytes(KeepaliveTimeout));
-        connection.WriteAsync(true, (int)Opcode.Close, payload, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None)
-            .ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
+        _ = connection.Post(Opcode.Close, payload, policy.Masked).ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
         BeginClose(policy.CloseTimeout);
     }
 
@@ -191,7 +190,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(invalid));
             return;
         }
-        var written = connection.WriteAsync(true, (int)opcode, payload, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None);
+        var written = connection.Post(opcode, payload, policy.Masked);
         if (!Sender.IsNobody())
         {
             written.ContinueWith(t => t.IsCompletedSuccessfully
@@ -212,8 +211,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             Log.Warning("connection {0}: a delivered message was not sent: {1}", connection.Id, invalid);
             return;
         }
-        _ = connection.WriteAsync(true, (int)opcode, message.Data, policy.Masked ? MaskKeyGenerator.Shared : null, CancellationToken.None)
-            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        _ = connection.Post(opcode, message.Data, policy.Masked);
     }
 
     private void ReplyIfAsked(SendResult result)

@@ -73,15 +73,8 @@ internal sealed class MessageSession
                 var (result, err) = await _session.ReadAsync().ConfigureAwait(false);
                 if (err is not null)
                     return Ended(err);
-                if (result.Status == DecodeStatus.Ended)
-                {
-                    _session.SetFatal();
-                    return Ended(result.Error!);
-                }
-                if (result.Status == DecodeStatus.Error)
-                    return Fail(Violation.FromDecodeError(result.Error!));
-                if (result.Status == DecodeStatus.Violation)
-                    return Fail(result.Violation);
+                if (ViolationOf(result) is { } violation)
+                    return Fail(violation);
                 var frame = result.Frame;
                 switch (frame.Opcode)
                 {
@@ -90,7 +83,7 @@ internal sealed class MessageSession
                         // frame in response, unless it already received a Close frame." §5.5.3: "A Pong
                         // frame sent in response to a Ping frame must have identical Application data".
                         // (No close has been received here: receiving one ends this loop.)
-                        Post(Opcode.Pong, frame.Payload);
+                        _ = Connection.Post(Opcode.Pong, frame.Payload, _masked);
                         break;
                     case Opcode.Pong:
                         break; // §5.5.3: "A response to an unsolicited Pong frame is not expected."
@@ -154,7 +147,7 @@ internal sealed class MessageSession
             return CloseResult.Failure(FrameSession.FatalErrorAlreadyHappened);
 
         _ = Connection.Transport.Closed.ContinueWith(_ => EndedBeforePeerClose(), TaskScheduler.Default);
-        Post(Opcode.Close, CloseBody((ushort)code, reasonBytes));
+        _ = Connection.Post(Opcode.Close, CloseBody((ushort)code, reasonBytes), _masked);
         Connection.Self.Tell(new FrameConnectionActor.AwaitPeerClose());
         // A receive in progress sees the peer's close and completes the handshake; otherwise read here.
         if (_session.TryBeginReceive())
@@ -186,23 +179,25 @@ internal sealed class MessageSession
                 }
                 continue;
             }
-            if (result.Status == DecodeStatus.Ended)
+            if (ViolationOf(result) is { } violation)
             {
-                _session.SetFatal();
-                EndedBeforePeerClose();
-                return;
-            }
-            if (result.Status == DecodeStatus.Error || result.Status == DecodeStatus.Violation)
-            {
-                Fail(result.Status == DecodeStatus.Error ? Violation.FromDecodeError(result.Error!) : result.Violation);
+                Fail(violation);
                 return;
             }
             if (result.Frame.Opcode == Opcode.Close)
                 OnPeerClose(result.Frame);
             else if (result.Frame.Opcode == Opcode.Ping)
-                Post(Opcode.Pong, result.Frame.Payload); // §5.5.2 holds until the peer's close, ours sent or not
+                _ = Connection.Post(Opcode.Pong, result.Frame.Payload, _masked); // §5.5.2 holds until the peer's close, ours sent or not
         }
     }
+
+    /// <summary>What fails the connection in a decoded result: a framing error, or a message-layer violation.</summary>
+    private static Violation? ViolationOf(in DecodeResult result) => result.Status switch
+    {
+        DecodeStatus.Error => Violation.FromDecodeError(result.Error!),
+        DecodeStatus.Violation => result.Violation,
+        _ => null,
+    };
 
     private MessageResult Deliver(Opcode opcode, byte[] payload)
     {
@@ -227,7 +222,7 @@ internal sealed class MessageSession
             // frame, the endpoint MUST send a Close frame in response. (When sending a Close frame
             // in response, the endpoint typically echos the status code it received.)" The reason
             // goes back too: it is valid UTF-8 (checked) and fits (it came in a control frame).
-            Post(Opcode.Close, frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : []);
+            _ = Connection.Post(Opcode.Close, frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : [], _masked);
         }
         _peerClose.TrySetResult(new CloseResult(frame.CloseCode, Encoding.UTF8.GetString(reason), null));
         if (_isServer)
@@ -266,7 +261,7 @@ internal sealed class MessageSession
     {
         _session.SetFatal();
         if (TryMarkCloseSent())
-            Post(Opcode.Close, CloseBody(violation.CloseCode, Encoding.UTF8.GetBytes(violation.Reason)));
+            _ = Connection.Post(Opcode.Close, CloseBody(violation.CloseCode, Encoding.UTF8.GetBytes(violation.Reason)), _masked);
         Connection.Self.Tell(new FrameConnectionActor.Shutdown());
         _peerClose.TrySetResult(CloseResult.Failure(violation.Reason));
         return MessageResult.Failure(violation.Reason, violation.CloseCode);
@@ -286,12 +281,6 @@ internal sealed class MessageSession
     private void EndedBeforePeerClose() => _peerClose.TrySetResult(CloseResult.Failure(Connection.Failure?.Reason ?? SocketErrors.Closed));
 
     private bool TryMarkCloseSent() => Interlocked.Exchange(ref _closeSent, 1) == 0;
-
-    /// <summary>Queues a control frame without waiting for it: the receiver must not stall behind a slow
-    /// peer, and frames keep their order in the queue. A failed write shows as the connection's end.</summary>
-    private void Post(Opcode opcode, ReadOnlyMemory<byte> payload) =>
-        _ = Connection.WriteAsync(true, (int)opcode, payload, _masked ? MaskKeyGenerator.Shared : null, CancellationToken.None)
-            .ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>A close body; a reason too long for a control frame is cut short (Cosocket's own
     /// reasons are ASCII, so no character is cut in two).</summary>
