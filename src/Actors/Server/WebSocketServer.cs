@@ -155,6 +155,24 @@ public sealed class WebSocketServer
     /// </summary>
     public Task<MessageResult> ReceiveMessageAsync() => _messages.ReceiveAsync();
 
+    /// <summary>
+    /// The connection's messages one after another, for <c>await foreach</c>: it ends at the peer's
+    /// close (answered by then) or at an error, which it waits through only when it is a receive
+    /// timeout (those are not fatal). What ended it: <see cref="Fatal"/>, or the close.
+    /// </summary>
+    public async IAsyncEnumerable<MessageResult> ReadMessagesAsync()
+    {
+        while (true)
+        {
+            var message = await ReceiveMessageAsync().ConfigureAwait(false);
+            if (message.IsError && !Fatal && message.Err!.EndsWith(": " + SocketErrors.Timeout, StringComparison.Ordinal))
+                continue;
+            if (message.IsError || message.Type == MessageResult.CloseType)
+                yield break;
+            yield return message;
+        }
+    }
+
     /// <summary>Sends a text message, in frames of at most <see cref="MessageOptions.FragmentSize"/>.</summary>
     public Task<SendResult> SendMessageAsync(string text) => _messages.SendAsync(Opcode.Text, Encoding.UTF8.GetBytes(text));
 

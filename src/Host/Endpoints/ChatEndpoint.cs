@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cosocket.Actors.Cluster;
-using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 
 namespace Cosocket.Host.Endpoints;
@@ -38,17 +37,8 @@ public static class ChatEndpoint
         await cluster.PublishAsync(topic, Event("join", name));
         try
         {
-            while (true)
+            await foreach (var message in wb.ReadMessagesAsync())
             {
-                var message = await wb.ReceiveMessageAsync();
-                if (message.IsError)
-                {
-                    if (wb.Fatal)
-                        return;
-                    continue; // a receive timeout
-                }
-                if (message.Type == MessageResult.CloseType)
-                    return;
                 if (Said(message.Text) is { } said)
                     await cluster.PublishAsync(topic, Event(said.Type, name, said.Text));
             }

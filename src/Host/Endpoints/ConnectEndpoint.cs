@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cosocket.Actors.Cluster;
-using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 
 namespace Cosocket.Host.Endpoints;
@@ -33,17 +32,8 @@ public static class ConnectEndpoint
         var welcome = new JsonObject { ["type"] = "welcome", ["connection"] = wb.ConnectionId, ["user"] = user, ["topics"] = new JsonArray([.. topics.Select(t => JsonValue.Create(t))]) };
         if ((await wb.SendMessageAsync(welcome.ToJsonString())).Err is not null)
             return;
-        while (true)
+        await foreach (var message in wb.ReadMessagesAsync())
         {
-            var message = await wb.ReceiveMessageAsync();
-            if (message.IsError)
-            {
-                if (wb.Fatal)
-                    return;
-                continue; // a receive timeout
-            }
-            if (message.Type == MessageResult.CloseType)
-                return;
             var result = await ExecuteAsync(message.Text, wb, cluster);
             if ((await wb.SendMessageAsync(result.ToJsonString())).Err is not null)
                 return;

@@ -1,4 +1,3 @@
-using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 
 namespace Cosocket.Host.Endpoints;
@@ -29,17 +28,8 @@ public static class EchoEndpoint
         var (wb, _) = await WebSocketServer.NewAsync(request, options);
         if (wb is null)
             return;
-        while (true)
+        await foreach (var message in wb.ReadMessagesAsync())
         {
-            var message = await wb.ReceiveMessageAsync();
-            if (message.IsError)
-            {
-                if (wb.Fatal)
-                    return;
-                continue; // a receive timeout: keep waiting
-            }
-            if (message.Type == MessageResult.CloseType)
-                return; // the message layer has answered it
             if ((await wb.SendMessageAsync(message)).Err is not null)
                 return;
         }
