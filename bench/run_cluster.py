@@ -16,9 +16,10 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 import urllib.request
 
-from run_load import LOADGEN, ROOT
+from run_load import ROOT, loadgen, stop
 
 COSOCKET = os.path.join(ROOT, "src/Host/bin/Release/net10.0/cosocket")
 NODES = [(19201 + i, 19211 + i, 19221 + i) for i in range(3)]  # websocket, http, remoting
@@ -32,13 +33,6 @@ def environment(ws, http, remoting):
                 COSOCKET__CLUSTER__SEEDNODES=f"127.0.0.1:{NODES[0][2]}")
 
 
-def loadgen(*args):
-    out = subprocess.run([LOADGEN, *args], capture_output=True, text=True, timeout=600)
-    if out.returncode != 0:
-        raise RuntimeError(f"load generator failed: {out.stdout} {out.stderr}")
-    return dict(kv.split("=") for kv in out.stdout.split())
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
@@ -46,7 +40,6 @@ def main():
     processes = [subprocess.Popen([COSOCKET, "serve"], env=environment(*node), cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for node in NODES]
     try:
-        import time
         deadline = time.time() + 90
         while True:
             try:
@@ -67,7 +60,7 @@ def main():
         results = {}
         for run in range(options.runs):
             for name, args in scenarios:
-                r = loadgen(*args)
+                r = loadgen(*args, cpu=None, timeout=600)  # four processes, two cores: no pinning
                 results.setdefault(name, []).append(r)
                 print(f"{name} | run {run + 1}: {r}", file=sys.stderr, flush=True)
         print("| scenario | deliveries/s | p50 µs | p99 µs |")
@@ -81,13 +74,7 @@ def main():
                 med = lambda key: statistics.median(float(r[key]) for r in rs)
                 print(f"| {name} | | {med('p50_us'):.0f} | {med('p99_us'):.0f} |")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
 
 
 if __name__ == "__main__":

@@ -47,8 +47,21 @@ def rss_kib(pid):
     raise RuntimeError("no VmRSS")
 
 
-def loadgen(*args):
-    out = subprocess.run(["taskset", "-c", "1", LOADGEN, *args], capture_output=True, text=True, timeout=300)
+def stop(processes):
+    """Terminates the servers (SIGTERM: they drain), killing any that outlives 30 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def loadgen(*args, cpu="1", timeout=300):
+    """Runs the load generator (pinned to `cpu`, or anywhere with None); its key=value output as a dict."""
+    pinning = ["taskset", "-c", cpu] if cpu is not None else []
+    out = subprocess.run([*pinning, LOADGEN, *args], capture_output=True, text=True, timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"load generator failed: {out.stdout} {out.stderr}")
     return dict(kv.split("=") for kv in out.stdout.split())
@@ -129,13 +142,7 @@ def main():
         for name in SERVERS:
             print(f"| {name} | {idle[name]:.1f} KiB |")
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes.values())
 
 
 if __name__ == "__main__":

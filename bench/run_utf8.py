@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from run_load import ROOT, cpu_seconds, loadgen, wait_until_serving
+from run_load import ROOT, cpu_seconds, loadgen, stop, wait_until_serving
 
 COSOCKET = os.path.join(ROOT, "src/Host/bin/Release/net10.0/cosocket")
 
@@ -73,13 +73,7 @@ def main():
             print(f"| {scenario} | {on:.0f} ({runs('validation on')}) | {off_rate:.0f} ({runs('validation off')}) | "
                   f"{(1 - on / off_rate) * 100:+.1f} % | {cpu_on:.1f} | {cpu_off:.1f} | {(cpu_on / cpu_off - 1) * 100:+.1f} % |")
     finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes.values())
         os.remove(off.name)
 
 

@@ -41,8 +41,12 @@ public class ProtocolBenchmarks
     public int DecodeSmallMasked()
     {
         // A fresh decoder per batch, as a new connection would have: its cost is spread over 1000 frames.
-        var decoder = new FrameDecoder(new FrameDecoderOptions(65535, ForceMasking: true));
-        ReadOnlySpan<byte> input = _smallStream;
+        return DecodeAll(new FrameDecoder(new FrameDecoderOptions(65535, ForceMasking: true)), _smallStream);
+    }
+
+    /// <summary>Decodes a whole stream of frames; the number of frames.</summary>
+    internal static int DecodeAll(FrameDecoder decoder, ReadOnlySpan<byte> input)
+    {
         int frames = 0;
         while (!input.IsEmpty)
         {

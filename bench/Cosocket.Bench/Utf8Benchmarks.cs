@@ -50,18 +50,6 @@ public class Utf8Benchmarks
         return valid;
     }
 
-    private int Decode(MessageValidator? validator)
-    {
-        var decoder = new FrameDecoder(new FrameDecoderOptions(65535, ForceMasking: true), validator);
-        ReadOnlySpan<byte> input = _stream;
-        int frames = 0;
-        while (!input.IsEmpty)
-        {
-            var result = decoder.Decode(input, out int consumed);
-            input = input[consumed..];
-            if (result.Status == DecodeStatus.Frame)
-                frames++;
-        }
-        return frames;
-    }
+    private int Decode(MessageValidator? validator) =>
+        ProtocolBenchmarks.DecodeAll(new FrameDecoder(new FrameDecoderOptions(65535, ForceMasking: true), validator), _stream);
 }
