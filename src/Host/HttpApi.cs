@@ -106,9 +106,10 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             .AppendLine($"cosocket_connections {count.Value}")
             .AppendLine("# HELP cosocket_cluster_members Cluster members as this node sees them, by status.")
             .AppendLine("# TYPE cosocket_cluster_members gauge");
-        foreach (var group in Cluster.Get(system).State.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
+        var state = Cluster.Get(system).State;
+        foreach (var group in state.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
             text.AppendLine($"cosocket_cluster_members{{status=\"{group.Key.ToString().ToLowerInvariant()}\"}} {group.Count()}");
-        text.AppendLine($"cosocket_cluster_unreachable {Cluster.Get(system).State.Unreachable.Count}");
+        text.AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}");
         return Results.Text(text.ToString(), "text/plain; version=0.0.4");
     }
 

@@ -37,7 +37,9 @@ public sealed class ConnectionRouter : ReceiveActor
     public static Props Props() => Akka.Actor.Props.Create(() => new ConnectionRouter());
 
     /// <summary>The tag this node puts in front of its connection ids.</summary>
-    public static string NodeTag(Akka.Cluster.Cluster cluster) => cluster.SelfUniqueAddress.Uid.ToString("x8", CultureInfo.InvariantCulture);
+    public static string NodeTag(Akka.Cluster.Cluster cluster) => TagOf(cluster.SelfUniqueAddress);
+
+    private static string TagOf(Akka.Cluster.UniqueAddress node) => node.Uid.ToString("x8", CultureInfo.InvariantCulture);
 
     private void Route(SendToConnection request)
     {
@@ -50,8 +52,7 @@ public sealed class ConnectionRouter : ReceiveActor
                 .PipeTo(Self, success: found => new Resolved(request, found.Connection, replyTo), failure: _ => new Resolved(request, null, replyTo));
             return;
         }
-        var owner = _cluster.State.Members.FirstOrDefault(m =>
-            m.Status == Akka.Cluster.MemberStatus.Up && m.UniqueAddress.Uid.ToString("x8", CultureInfo.InvariantCulture) == tag);
+        var owner = _cluster.State.Members.FirstOrDefault(m => m.Status == Akka.Cluster.MemberStatus.Up && TagOf(m.UniqueAddress) == tag);
         if (owner is null)
             Sender.Tell(DeliveryResult.Failure(DeliveryResult.NoSuchConnection));
         else

@@ -14,11 +14,11 @@ namespace Cosocket.Actors.Cluster;
 public sealed class CosocketCluster
 {
     /// <summary>Serialization for <see cref="IClusterMessage"/>s; the host layers it under its own configuration.</summary>
-    public static Config DefaultConfig { get; } = ConfigurationFactory.ParseString("""
+    public static Config DefaultConfig { get; } = ConfigurationFactory.ParseString($$"""
         akka.actor {
           serializers.cosocket = "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors"
           serialization-bindings { "Cosocket.Actors.Cluster.IClusterMessage, Cosocket.Actors" = cosocket }
-          serialization-identifiers { "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors" = 7077 }
+          serialization-identifiers { "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors" = {{ClusterMessageSerializer.Id}} }
         }
         """);
 
