@@ -42,7 +42,8 @@ public sealed class FramingControl
 
     internal MessageValidator NewValidator(bool forbidMasked) => new(Volatile.Read(ref _maxMessageLength), Volatile.Read(ref _validateUtf8), forbidMasked);
 
-    internal void CountFrame() => Interlocked.Increment(ref _framesReceived);
+    /// <summary>Only the stage counts (one writer): a volatile write publishes it without a locked instruction per frame.</summary>
+    internal void CountFrame() => Volatile.Write(ref _framesReceived, _framesReceived + 1);
 
     public ReadPhase Phase => (ReadPhase)Volatile.Read(ref _phase);
 
