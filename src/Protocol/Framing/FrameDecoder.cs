@@ -10,13 +10,20 @@ namespace Cosocket.Protocol.Framing;
 /// <c>recv_frame</c> (spec §1.2) and fail with its exact strings; after an error the decoder stays failed.
 /// </summary>
 /// <remarks>
-/// Allocation: one array per frame for the payload (none for an empty payload); headers are parsed
-/// in place, or from a 14-byte scratch buffer when a header straddles two chunks.
+/// Allocation: one array per frame for the payload (none for an empty payload), grown as payload
+/// bytes arrive, so a declared length reserves nothing that has not been received: a peer that sends
+/// only a header declaring 16 MiB costs this decoder no more than the header. A payload that arrives
+/// in one chunk is allocated once, at its final size; one that trickles in grows by doubling. Headers
+/// are parsed in place, or from a 14-byte scratch buffer when a header straddles two chunks.
 /// Not thread-safe: one decoder per connection, fed by one reader.
 /// </remarks>
 public sealed class FrameDecoder
 {
     private const int MaxHeaderLength = 14;
+
+    /// <summary>The smallest step a payload buffer grows by, so a payload trickling in a few bytes at
+    /// a time is not copied at every chunk.</summary>
+    private const int MinPayloadGrowth = 4096;
 
     private readonly long _maxPayloadLength;
     private readonly bool _forceMasking;
@@ -33,6 +40,7 @@ public sealed class FrameDecoder
     private bool _masked;
     private uint _maskKey;
     private byte[] _payload = [];
+    private int _payloadLength;
     private int _payloadFilled;
 
     // A frame completed together with a violation found at its end: returned by the next call.
@@ -159,7 +167,8 @@ public sealed class FrameDecoder
         _opcode = opcode;
         _masked = masked;
         _maskKey = masked ? Masking.ReadKey(view.Slice(2 + extended, 4)) : 0;
-        _payload = length == 0 ? [] : GC.AllocateUninitializedArray<byte>((int)length);
+        _payload = [];
+        _payloadLength = (int)length;
         _payloadFilled = 0;
         _headerFilled = 0;
         _inPayload = true;
@@ -180,9 +189,10 @@ public sealed class FrameDecoder
 
     private DecodeResult DecodePayload(ReadOnlySpan<byte> input, ref int consumed)
     {
-        int take = Math.Min(input.Length - consumed, _payload.Length - _payloadFilled);
+        int take = Math.Min(input.Length - consumed, _payloadLength - _payloadFilled);
         if (take > 0)
         {
+            EnsurePayloadCapacity(_payloadFilled + take);
             ReadOnlySpan<byte> source = input.Slice(consumed, take);
             Span<byte> destination = _payload.AsSpan(_payloadFilled, take);
             if (_masked)
@@ -195,7 +205,7 @@ public sealed class FrameDecoder
             if (_validator?.OnPayload(destination) is { } violation)
                 return DecodeResult.Violated(violation);
         }
-        if (_payloadFilled < _payload.Length)
+        if (_payloadFilled < _payloadLength)
             return DecodeResult.NeedMoreData;
 
         _inPayload = false;
@@ -217,6 +227,21 @@ public sealed class FrameDecoder
             return DecodeResult.Violated(atEnd);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Makes the payload buffer hold at least <paramref name="needed"/> bytes: doubling, never past
+    /// the declared length, so the finished payload's array is exactly its length (handed on without
+    /// a copy) and what is reserved is at most twice what was received.
+    /// </summary>
+    private void EnsurePayloadCapacity(int needed)
+    {
+        if (needed <= _payload.Length)
+            return;
+        int capacity = (int)Math.Min(_payloadLength, Math.Max(needed, Math.Max(MinPayloadGrowth, 2L * _payload.Length)));
+        byte[] grown = GC.AllocateUninitializedArray<byte>(capacity);
+        _payload.AsSpan(0, _payloadFilled).CopyTo(grown);
+        _payload = grown;
     }
 
     private string? CheckFirstTwoBytes(byte b0, byte b1)
