@@ -96,7 +96,8 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         return Results.Json(new { self = cluster.SelfAddress.ToString(), up = Up() });
     }
 
-    /// <summary>Prometheus text format: this node's live WebSocket connections and the cluster's members by status.</summary>
+    /// <summary>Prometheus text format: this node's live WebSocket connections, slow consumers closed,
+    /// process memory, and the cluster's members by status.</summary>
     private async Task<IResult> MetricsAsync()
     {
         var count = await webSockets.Binding!.Registry.Ask<Actors.Server.ConnectionRegistry.Count>(new Actors.Server.ConnectionRegistry.GetCount(), TimeSpan.FromSeconds(5));
@@ -109,7 +110,19 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         var state = Cluster.Get(system).State;
         foreach (var group in state.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
             text.AppendLine($"cosocket_cluster_members{{status=\"{group.Key.ToString().ToLowerInvariant()}\"}} {group.Count()}");
-        text.AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}");
+        text.AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}")
+            .AppendLine("# HELP cosocket_slow_consumer_closes_total Connections closed with 1008 because a message sent to them found their outgoing byte budget spent.")
+            .AppendLine("# TYPE cosocket_slow_consumer_closes_total counter")
+            .AppendLine($"cosocket_slow_consumer_closes_total {Actors.Connections.ConnectionCounters.SlowConsumerCloses}")
+            .AppendLine("# HELP cosocket_process_resident_bytes Resident memory of this process.")
+            .AppendLine("# TYPE cosocket_process_resident_bytes gauge")
+            .AppendLine($"cosocket_process_resident_bytes {Environment.WorkingSet}")
+            .AppendLine("# HELP cosocket_gc_committed_bytes Memory the .NET garbage collector has committed (heaps and fragmentation).")
+            .AppendLine("# TYPE cosocket_gc_committed_bytes gauge")
+            .AppendLine($"cosocket_gc_committed_bytes {GC.GetGCMemoryInfo().TotalCommittedBytes}")
+            .AppendLine("# HELP cosocket_gc_heap_bytes Bytes the .NET garbage collector counts as allocated now (live objects and garbage not yet collected).")
+            .AppendLine("# TYPE cosocket_gc_heap_bytes gauge")
+            .AppendLine($"cosocket_gc_heap_bytes {GC.GetTotalMemory(forceFullCollection: false)}");
         return Results.Text(text.ToString(), "text/plain; version=0.0.4");
     }
 

@@ -91,7 +91,7 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     internal override FrameConnection? Connection => _connection;
 
     internal override SendPolicy? Sending => _connection is not null && _options is { } options
-        ? new SendPolicy(options.EffectiveMaxSendLen, !options.SendUnmasked, options.CloseTimeout, options.Messages)
+        ? SendPolicy.Of(options, !options.SendUnmasked)
         : null;
 
     /// <summary>The connection rests in a pool: anything the peer sends or an end of input makes it

@@ -29,8 +29,11 @@ public sealed class ConnectionRouter : ReceiveActor
         Receive<SendToConnection>(Route);
         Receive<Resolved>(m =>
         {
-            m.Connection?.Tell(m.Request.Message, ActorRefs.NoSender);
-            m.ReplyTo.Tell(m.Connection is null ? DeliveryResult.Failure(DeliveryResult.NoSuchConnection) : new DeliveryResult(1, null));
+            // The connection answers itself: whether it took the message (or is closing, or over its budget).
+            if (m.Connection is null)
+                m.ReplyTo.Tell(DeliveryResult.Failure(DeliveryResult.NoSuchConnection));
+            else
+                m.Connection.Tell(m.Request, m.ReplyTo);
         });
     }
 

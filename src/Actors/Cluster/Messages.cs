@@ -31,6 +31,13 @@ public sealed record DeliveryResult(int Delivered, string? Err) : IClusterMessag
     public const string NoSuchUser = "no such user";
     public const string Timeout = "timeout";
 
+    /// <summary>The connection is closing or closed: it takes no more messages.</summary>
+    public const string Closed = "closed";
+
+    /// <summary>The connection's outgoing byte budget was spent: the message was not queued, and the
+    /// connection is being closed with 1008 (<see cref="Connections.FrameConnectionActor.SlowConsumer"/>).</summary>
+    public const string SlowConsumer = Connections.FrameConnectionActor.SlowConsumer;
+
     public static DeliveryResult Failure(string err) => new(0, err);
 }
 

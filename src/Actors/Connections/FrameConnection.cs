@@ -50,6 +50,9 @@ internal class FrameConnection
 
     public ImmutableArray<IActorRef> Subscribers => _subscribers;
 
+    /// <summary>Bytes of frames waiting to be written (counted against the outgoing budget).</summary>
+    public long QueuedBytes => _outgoing.QueuedBytes;
+
     private volatile string? _failureReason;
     private ushort _failureCode;
 
@@ -99,7 +102,10 @@ internal class FrameConnection
     {
         var graph = blueprint.Run(materializer);
         if (options is not null)
+        {
             graph.Framing.Configure(options);
+            graph.Outgoing.Budget = options.MaxOutgoingBytes;
+        }
         graph.Transport.Attach(stream, shutdownSend, alreadyRead);
         return graph;
     }
@@ -122,16 +128,29 @@ internal class FrameConnection
     }
 
     /// <summary>
-    /// Queues one whole frame without waiting for it (pongs, closes, keepalive pings, delivered
-    /// messages): the sender must not stall behind a slow peer, and frames keep their order in the
-    /// queue. A failed write shows as the connection's end, so the task's failure is observed here.
+    /// Queues one message (a delivered message, a <c>Tell</c>ed send) without waiting: the sender
+    /// must not stall behind a slow peer. Refused with <see cref="PostResult.OverBudget"/> while the
+    /// outgoing byte budget is spent; the caller applies the slow-consumer policy. The message goes
+    /// out in frames of at most <paramref name="fragmentSize"/> bytes, queued as one element.
     /// </summary>
-    public Task<int> Post(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked)
+    /// <param name="written">Completed with the byte count once written, when somebody waits for it.</param>
+    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, int fragmentSize = int.MaxValue, TaskCompletionSource<int>? written = null)
     {
-        var written = WriteAsync(true, (int)opcode, payload, masked ? MaskKeyGenerator.Shared : null, CancellationToken.None);
-        _ = written.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        return written;
+        var keys = masked ? MaskKeyGenerator.Shared : null;
+        var bytes = payload.Length <= fragmentSize ? Encode(true, (int)opcode, payload, keys?.Next()) : EncodeFragments(true, (int)opcode, payload, keys, fragmentSize);
+        return _outgoing.TryPost(new OutgoingFrame(bytes, written));
     }
+
+    /// <summary>Queues a close or keepalive ping whatever the budget (at most 127 bytes, a few per connection).</summary>
+    public PostResult PostControl(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, TaskCompletionSource<int>? written = null) =>
+        _outgoing.PostControl(new OutgoingFrame(Encode(true, (int)opcode, payload, masked ? MaskKeyGenerator.Shared.Next() : null), written));
+
+    /// <summary>Answers a ping (RFC 6455 §5.5.2); a pong still waiting is replaced, so a ping flood costs O(1).</summary>
+    public void PostPong(ReadOnlyMemory<byte> payload, bool masked) =>
+        _outgoing.PostPong(new OutgoingFrame(Encode(true, (int)Opcode.Pong, payload, masked ? MaskKeyGenerator.Shared.Next() : null)));
+
+    /// <summary>Sets the outgoing byte budget of <paramref name="options"/>; called before the upgrade is written.</summary>
+    public void ConfigureSending(FrameOptions options) => _outgoing.Budget = options.MaxOutgoingBytes;
 
     /// <summary>No more frames: what is queued is written, then the sending side is shut down.</summary>
     public void CompleteOutgoing() => _outgoing.Complete();

@@ -1,6 +1,7 @@
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
+using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Server;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
@@ -11,7 +12,12 @@ namespace Cosocket.Actors.Connections;
 /// <summary>How a connection sends what it is told to send.</summary>
 /// <param name="CloseTimeout">Once this side has closed, the time the peer has to close its side.</param>
 /// <param name="Messages">The keepalive settings among them.</param>
-internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout, MessageOptions Messages);
+/// <param name="FragmentSize">Messages delivered to the connection go out in frames of at most this payload.</param>
+internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout, MessageOptions Messages, long MaxOutgoingBytes, int FragmentSize)
+{
+    public static SendPolicy Of(FrameOptions options, bool masked) =>
+        new(options.EffectiveMaxSendLen, masked, options.CloseTimeout, options.Messages, options.MaxOutgoingBytes, options.EffectiveFragmentSize);
+}
 
 /// <summary>
 /// What every connection actor does, server or client: the <c>Tell</c> API (send, ping, close,
@@ -38,6 +44,10 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
 
     /// <summary>The reason a connection whose peer stopped answering keepalive pings is closed with.</summary>
     public const string KeepaliveTimeout = "keepalive timeout";
+
+    /// <summary>The reason (with 1008) a connection is closed with when a message sent to it finds its
+    /// outgoing byte budget spent (<see cref="FrameOptions.MaxOutgoingBytes"/>).</summary>
+    public const string SlowConsumer = "slow consumer";
 
     private const string TickTimer = "tick";
     private const string CloseTimer = "close";
@@ -68,7 +78,8 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Receive<SendText>(m => Send(Opcode.Text, Encoding.UTF8.GetBytes(m.Text)));
         Receive<SendBinary>(m => Send(Opcode.Binary, m.Data));
         Receive<SendPing>(m => Send(Opcode.Ping, m.Data));
-        Receive<Cluster.Deliver>(Deliver);
+        Receive<Cluster.Deliver>(m => Deliver(m));
+        Receive<Cluster.SendToConnection>(m => Sender.Tell(Deliver(m.Message)));
         Receive<CloseConnection>(OnClose);
         Receive<Subscribe>(m => Connection?.Subscribe(m.Subscriber));
         Receive<Unsubscribe>(m => Connection?.Unsubscribe(m.Subscriber));
@@ -124,7 +135,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     {
         if (Sending is not { } policy || Connection is not { } connection || Closing || Timers.IsTimerActive(PongTimer))
             return;
-        _ = connection.Post(Opcode.Ping, ReadOnlyMemory<byte>.Empty, policy.Masked);
+        connection.PostControl(Opcode.Ping, ReadOnlyMemory<byte>.Empty, policy.Masked);
         Timers.StartSingleTimer(PongTimer, new PongDue(connection.Framing.FramesReceived), policy.Messages.PongTimeout);
     }
 
@@ -140,10 +151,39 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         if (connection.Framing.FramesReceived != due.FramesAtPing || !connection.Incoming.HasRoom)
             return;
         Log.Info("connection {0}: no frame within {1} of a keepalive ping; closing it", connection.Id, policy.Messages.PongTimeout);
-        connection.SetFailure(CloseStatus.InternalError, KeepaliveTimeout);
-        var (payload, _) = ClosePayload.Build(CloseStatus.InternalError, Encoding.UTF8.GetBytes(KeepaliveTimeout));
-        _ = connection.Post(Opcode.Close, payload, policy.Masked).ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
+        // Nothing more is read from a dead peer: once the close is written (or the close timeout
+        // passes) the connection is cut.
+        var written = new TaskCompletionSource<int>();
+        FailConnection(connection, policy, CloseStatus.InternalError, KeepaliveTimeout, written);
+        _ = written.Task.ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// This side ends the connection for <paramref name="reason"/>: the close frame goes out after
+    /// what is queued, the sending side shuts down, and the peer has the close timeout to close its
+    /// side. The receiver of the connection is told <paramref name="code"/> and <paramref name="reason"/>.
+    /// </summary>
+    private void FailConnection(FrameConnection connection, SendPolicy policy, ushort code, string reason, TaskCompletionSource<int>? written = null)
+    {
+        connection.SetFailure(code, reason);
+        var (payload, _) = ClosePayload.Build(code, Encoding.UTF8.GetBytes(reason));
+        connection.PostControl(Opcode.Close, payload, policy.Masked, written);
         BeginClose(policy.CloseTimeout);
+    }
+
+    /// <summary>
+    /// The slow-consumer policy: a message sent to a connection whose outgoing budget is spent is
+    /// not queued, and the connection is closed with 1008 <c>slow consumer</c>, counted and logged
+    /// once (later messages find it closing). Its memory stays bounded by the budget.
+    /// </summary>
+    private void OnOverBudget(FrameConnection connection, SendPolicy policy)
+    {
+        if (Closing)
+            return;
+        ConnectionCounters.CountSlowConsumer();
+        Log.Info("connection {0}: its peer reads slower than it is sent to ({1} bytes wait, budget {2}); closing it with 1008 {3}",
+            connection.Id, connection.QueuedBytes, policy.MaxOutgoingBytes, SlowConsumer);
+        FailConnection(connection, policy, CloseStatus.PolicyViolation, SlowConsumer);
     }
 
     /// <summary>One periodic tick checks the deadlines: a tenth of the timeout, between 10 ms and 1 s.</summary>
@@ -178,9 +218,11 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         BeginClose(policy.CloseTimeout);
     }
 
+    /// <summary>A <c>Tell</c>ed send: queued at once (so one sender's sends keep their order),
+    /// answered with its <see cref="SendResult"/> once written when asked.</summary>
     private void Send(Opcode opcode, ReadOnlyMemory<byte> payload)
     {
-        if (Sending is not { } policy || Connection is not { } connection)
+        if (Sending is not { } policy || Connection is not { } connection || (Closing && opcode != Opcode.Close))
         {
             ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed));
             return;
@@ -190,28 +232,46 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(invalid));
             return;
         }
-        var written = connection.Post(opcode, payload, policy.Masked);
-        if (!Sender.IsNobody())
+        var written = Sender.IsNobody() ? null : new TaskCompletionSource<int>();
+        var posted = opcode.IsControl() ? connection.PostControl(opcode, payload, policy.Masked, written) : connection.TryPost(opcode, payload, policy.Masked, written: written);
+        switch (posted)
         {
-            written.ContinueWith(t => t.IsCompletedSuccessfully
-                ? new SendResult(t.Result, null)
-                : SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Describe(t.Exception?.GetBaseException())),
-                TaskScheduler.Default).PipeTo(Sender);
+            case PostResult.Queued:
+                written?.Task.ContinueWith(t => t.IsCompletedSuccessfully
+                    ? new SendResult(t.Result, null)
+                    : SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Describe(t.Exception?.GetBaseException())),
+                    TaskScheduler.Default).PipeTo(Sender);
+                break;
+            case PostResult.OverBudget:
+                ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SlowConsumer));
+                OnOverBudget(connection, policy);
+                break;
+            default:
+                ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed));
+                break;
         }
     }
 
-    /// <summary>An application message from anywhere in the cluster: sent as one message, answered to nobody.</summary>
-    private void Deliver(Cluster.Deliver message)
+    /// <summary>
+    /// An application message from anywhere in the cluster: sent as one message (in frames of the
+    /// fragment size when it is larger), queued at once, never waiting. The result says whether the
+    /// connection took it.
+    /// </summary>
+    private Cluster.DeliveryResult Deliver(Cluster.Deliver message)
     {
         if (Sending is not { } policy || Connection is not { } connection || Closing)
-            return;
+            return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.Closed);
         var opcode = message.IsText ? Opcode.Text : Opcode.Binary;
-        if (FrameEncoder.ValidateSend(true, (int)opcode, message.Data.Length, policy.MaxSendLen) is { } invalid)
+        switch (connection.TryPost(opcode, message.Data, policy.Masked, policy.FragmentSize))
         {
-            Log.Warning("connection {0}: a delivered message was not sent: {1}", connection.Id, invalid);
-            return;
+            case PostResult.Queued:
+                return new Cluster.DeliveryResult(1, null);
+            case PostResult.OverBudget:
+                OnOverBudget(connection, policy);
+                return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.SlowConsumer);
+            default:
+                return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.Closed);
         }
-        _ = connection.Post(opcode, message.Data, policy.Masked);
     }
 
     private void ReplyIfAsked(SendResult result)

@@ -27,6 +27,20 @@ public abstract record FrameOptions
     /// time the peer has to close its side before the connection is cut: 5 s.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The outgoing byte budget: bytes of frames that may wait to be written before an awaited send
+    /// waits for room (within its timeout) and a message <c>Tell</c>ed or delivered to the connection
+    /// is refused and the connection closed as a slow consumer (1008 <c>slow consumer</c>). 1 MiB, as
+    /// uWebSockets' <c>maxBackpressure</c>: thousands of chat-sized messages of slack for a peer that
+    /// is briefly slow, while a peer that stops reading costs at most this, plus one message, plus the
+    /// 256 KiB the framing stage coalesces into one write. A message larger than the budget still goes
+    /// out when nothing waits before it.
+    /// </summary>
+    public long MaxOutgoingBytes { get; init; } = DefaultMaxOutgoingBytes;
+
+    /// <summary>The default of <see cref="MaxOutgoingBytes"/>: 1 MiB.</summary>
+    public const long DefaultMaxOutgoingBytes = 1024 * 1024;
+
     /// <summary>The message layer's limits, fragmentation and keepalive.</summary>
     public MessageOptions Messages { get; init; } = new();
 
@@ -44,6 +58,8 @@ public abstract record FrameOptions
             return "timeout must not be negative";
         if (MaxPayloadLen < 0 || MaxRecvLen < 0 || MaxSendLen < 0)
             return "max_payload_len, max_recv_len and max_send_len must not be negative";
+        if (MaxOutgoingBytes <= 0)
+            return "max_outgoing_bytes must be positive";
         if (CloseTimeout <= TimeSpan.Zero)
             return "close_timeout must be positive";
         if (Messages is null)

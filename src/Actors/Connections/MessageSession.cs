@@ -83,7 +83,7 @@ internal sealed class MessageSession
                         // frame in response, unless it already received a Close frame." §5.5.3: "A Pong
                         // frame sent in response to a Ping frame must have identical Application data".
                         // (No close has been received here: receiving one ends this loop.)
-                        _ = Connection.Post(Opcode.Pong, frame.Payload, _masked);
+                        Connection.PostPong(frame.Payload, _masked);
                         break;
                     case Opcode.Pong:
                         break; // §5.5.3: "A response to an unsolicited Pong frame is not expected."
@@ -147,7 +147,7 @@ internal sealed class MessageSession
             return CloseResult.Failure(FrameSession.FatalErrorAlreadyHappened);
 
         _ = Connection.Transport.Closed.ContinueWith(_ => EndedBeforePeerClose(), TaskScheduler.Default);
-        _ = Connection.Post(Opcode.Close, CloseBody((ushort)code, reasonBytes), _masked);
+        Connection.PostControl(Opcode.Close, CloseBody((ushort)code, reasonBytes), _masked);
         Connection.Self.Tell(new FrameConnectionActor.AwaitPeerClose());
         // A receive in progress sees the peer's close and completes the handshake; otherwise read here.
         if (_session.TryBeginReceive())
@@ -187,7 +187,7 @@ internal sealed class MessageSession
             if (result.Frame.Opcode == Opcode.Close)
                 OnPeerClose(result.Frame);
             else if (result.Frame.Opcode == Opcode.Ping)
-                _ = Connection.Post(Opcode.Pong, result.Frame.Payload, _masked); // §5.5.2 holds until the peer's close, ours sent or not
+                Connection.PostPong(result.Frame.Payload, _masked); // §5.5.2 holds until the peer's close, ours sent or not
         }
     }
 
@@ -222,7 +222,7 @@ internal sealed class MessageSession
             // frame, the endpoint MUST send a Close frame in response. (When sending a Close frame
             // in response, the endpoint typically echos the status code it received.)" The reason
             // goes back too: it is valid UTF-8 (checked) and fits (it came in a control frame).
-            _ = Connection.Post(Opcode.Close, frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : [], _masked);
+            Connection.PostControl(Opcode.Close, frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : [], _masked);
         }
         _peerClose.TrySetResult(new CloseResult(frame.CloseCode, Encoding.UTF8.GetString(reason), null));
         if (_isServer)
@@ -261,7 +261,7 @@ internal sealed class MessageSession
     {
         _session.SetFatal();
         if (TryMarkCloseSent())
-            _ = Connection.Post(Opcode.Close, CloseBody(violation.CloseCode, Encoding.UTF8.GetBytes(violation.Reason)), _masked);
+            Connection.PostControl(Opcode.Close, CloseBody(violation.CloseCode, Encoding.UTF8.GetBytes(violation.Reason)), _masked);
         Connection.Self.Tell(new FrameConnectionActor.Shutdown());
         _peerClose.TrySetResult(CloseResult.Failure(violation.Reason));
         return MessageResult.Failure(violation.Reason, violation.CloseCode);

@@ -4,59 +4,219 @@ using Cosocket.Actors.Transport;
 
 namespace Cosocket.Actors.Pipeline;
 
-/// <summary>
-/// Where senders hand frames to a connection's graph: the seed API object and the connection actor
-/// both write here, from any thread. A frame reaches the stage in one hop (an async callback). At
-/// most <see cref="Capacity"/> frames wait: further writers wait for room, which is the back-pressure
-/// a slow peer puts on its senders. Once the connection has ended, every frame still queued, and
-/// every later write, fails with <see cref="TransportClosedException"/>: none is silently dropped.
-/// </summary>
-public sealed class OutgoingQueue
+/// <summary>What became of a frame handed to <see cref="OutgoingQueue.TryPost"/>.</summary>
+internal enum PostResult
 {
-    /// <summary>Frames queued before writers wait.</summary>
-    public const int Capacity = 64;
+    Queued,
 
+    /// <summary>The connection's outgoing byte budget is spent: the peer reads slower than it is sent to.</summary>
+    OverBudget,
+
+    /// <summary>The connection has ended, or this side has closed its sending side.</summary>
+    Closed,
+}
+
+/// <summary>
+/// Where senders hand frames to a connection's graph: the seed API objects and the connection actor
+/// write here, from any thread. Memory is bounded by an outgoing byte budget, counted over the frames
+/// that wait here:
+/// <list type="bullet">
+/// <item>An awaited writer (<see cref="WriteAsync"/>: the seed's send methods, one at a time per
+/// connection) waits, within its send timeout, while the budget is spent: the back-pressure a slow
+/// peer puts on its sender.</item>
+/// <item>A writer that does not wait (<see cref="TryPost"/>: <c>Tell</c>ed sends, delivered messages)
+/// is refused with <see cref="PostResult.OverBudget"/>; the connection then applies its slow-consumer
+/// policy.</item>
+/// <item>Pongs are coalesced (<see cref="PostPong"/>): at most <see cref="MaxWaitingPongs"/> wait, the
+/// last of them always the answer to the latest ping, as RFC 6455 §5.5.3 allows, so a ping flood
+/// costs O(1) while a burst of a few pings is still answered ping for ping.</item>
+/// <item>Control frames this side originates (<see cref="PostControl"/>: close, keepalive ping) are
+/// at most 127 bytes each, a handful per connection, and bypass the budget.</item>
+/// </list>
+/// A frame is accepted while the bytes waiting are under the budget, so one message larger than the
+/// budget still goes out when the queue is empty. Every frame is enqueued synchronously by the call
+/// that hands it over, so frames keep the order in which each sender handed them over (per-sender
+/// FIFO). Once the connection has ended, every frame still queued, and every later write, fails with
+/// <see cref="TransportClosedException"/>: none is silently dropped.
+/// </summary>
+internal sealed class OutgoingQueue
+{
     // Starts empty and grows on demand: an idle connection holds no slots.
     private readonly Queue<OutgoingFrame> _frames = new();
-    private readonly Lock _lock = new();
-    // maxCount is unbounded so that closing can wake every waiter at once.
-    private readonly SemaphoreSlim _room = new(Capacity, int.MaxValue);
-    private readonly TaskCompletionSource<(Action Wake, Action Complete)> _stage = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private volatile bool _completed;
-    private volatile bool _closed;
+    /// <summary>Pongs that may wait before a new one replaces the newest waiting.</summary>
+    internal const int MaxWaitingPongs = 16;
 
-    /// <summary>Queues a frame; fails once the queue is completed or the connection has ended.</summary>
-    public async ValueTask WriteAsync(OutgoingFrame frame, CancellationToken cancellation)
+    private readonly Lock _lock = new();
+    private readonly Queue<OutgoingFrame> _pongs = new();
+    private OutgoingFrame? _newestPong;
+    private long _queuedBytes;
+    private long _budget = Connections.FrameOptions.DefaultMaxOutgoingBytes;
+    private TaskCompletionSource? _room;
+    private Action? _wake;
+    private Action? _complete;
+    private bool _completed;
+    private bool _closed;
+
+    /// <summary>Bytes of frames that may wait here before writers wait or are refused.</summary>
+    public long Budget
     {
-        if (_completed || _closed)
-            throw new TransportClosedException();
-        await _room.WaitAsync(cancellation).ConfigureAwait(false);
-        if (_completed || _closed)
-            throw new TransportClosedException();
+        get
+        {
+            lock (_lock)
+                return _budget;
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            lock (_lock)
+                _budget = value;
+        }
+    }
+
+    /// <summary>Bytes of frames waiting to be taken by the stage (pongs not counted).</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_lock)
+                return _queuedBytes;
+        }
+    }
+
+    /// <summary>Queues a frame, first waiting for the budget to have room; fails once the queue is
+    /// completed or the connection has ended.</summary>
+    public ValueTask WriteAsync(OutgoingFrame frame, CancellationToken cancellation)
+    {
+        Task room;
         lock (_lock)
-            _frames.Enqueue(frame);
-        if (_closed)
-            FailQueued(); // the stage stopped while this frame went in: it will never take it
-        var stage = _stage.Task.IsCompletedSuccessfully ? _stage.Task.Result : await _stage.Task.ConfigureAwait(false);
-        stage.Wake();
+        {
+            if (_completed || _closed)
+                return ValueTask.FromException(new TransportClosedException());
+            if (_queuedBytes < _budget)
+            {
+                Enqueue(frame);
+                room = Task.CompletedTask;
+            }
+            else
+                room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+        if (room.IsCompleted)
+        {
+            Wake();
+            return ValueTask.CompletedTask;
+        }
+        return WaitForRoomAsync(frame, room, cancellation);
+    }
+
+    private async ValueTask WaitForRoomAsync(OutgoingFrame frame, Task room, CancellationToken cancellation)
+    {
+        await room.WaitAsync(cancellation).ConfigureAwait(false);
+        await WriteAsync(frame, cancellation).ConfigureAwait(false);
+    }
+
+    /// <summary>Queues a frame without waiting: refused while the budget is spent.</summary>
+    public PostResult TryPost(OutgoingFrame frame)
+    {
+        lock (_lock)
+        {
+            if (_completed || _closed)
+                return PostResult.Closed;
+            if (_queuedBytes >= _budget)
+                return PostResult.OverBudget;
+            Enqueue(frame);
+        }
+        Wake();
+        return PostResult.Queued;
+    }
+
+    /// <summary>Queues a control frame this side originates (a close, a keepalive ping) whatever the budget.</summary>
+    public PostResult PostControl(OutgoingFrame frame)
+    {
+        lock (_lock)
+        {
+            if (_completed || _closed)
+                return PostResult.Closed;
+            Enqueue(frame);
+        }
+        Wake();
+        return PostResult.Queued;
+    }
+
+    /// <summary>Queues a pong. Once <see cref="MaxWaitingPongs"/> wait, it replaces the newest of
+    /// them, so the latest ping is answered and older answers are dropped (RFC 6455 §5.5.3: "an
+    /// endpoint MAY elect to send a Pong frame for only the most recently processed Ping frame").
+    /// Pongs go out before the frames already waiting.</summary>
+    public void PostPong(OutgoingFrame pong)
+    {
+        lock (_lock)
+        {
+            if (_completed || _closed)
+                return;
+            if (_pongs.Count + (_newestPong is null ? 0 : 1) == MaxWaitingPongs)
+                _newestPong = pong;
+            else
+            {
+                if (_newestPong is { } previous)
+                    _pongs.Enqueue(previous);
+                _newestPong = pong;
+            }
+        }
+        Wake();
     }
 
     /// <summary>No more frames: those queued are written, then the outbound side completes.</summary>
     public void Complete()
     {
-        if (_completed)
-            return;
-        _completed = true;
-        _ = _stage.Task.ContinueWith(t => t.Result.Complete(), TaskContinuationOptions.OnlyOnRanToCompletion);
+        Action? complete;
+        lock (_lock)
+        {
+            if (_completed)
+                return;
+            _completed = true;
+            complete = _complete;
+        }
+        complete?.Invoke();
     }
 
-    internal void Started(Action wake, Action complete) => _stage.TrySetResult((wake, complete));
+    /// <summary>The stage runs: from now on it is woken when frames arrive, and told when the queue completes.</summary>
+    internal void Started(Action wake, Action complete)
+    {
+        bool completed;
+        lock (_lock)
+        {
+            _wake = wake;
+            _complete = complete;
+            completed = _completed;
+        }
+        if (completed)
+            complete();
+        else
+            wake();
+    }
 
     internal bool TryTake(out OutgoingFrame frame)
     {
-        if (!TryDequeue(out frame))
-            return false;
-        _room.Release();
+        TaskCompletionSource? room = null;
+        lock (_lock)
+        {
+            if (_pongs.TryDequeue(out frame!))
+                return true;
+            if (_newestPong is { } pong)
+            {
+                _newestPong = null;
+                frame = pong;
+                return true;
+            }
+            if (!_frames.TryDequeue(out frame!))
+                return false;
+            _queuedBytes -= frame.Bytes.Count;
+            if (_queuedBytes < _budget && _room is not null)
+            {
+                room = _room;
+                _room = null;
+            }
+        }
+        room?.TrySetResult();
         return true;
     }
 
@@ -65,33 +225,42 @@ public sealed class OutgoingQueue
         get
         {
             lock (_lock)
-                return _frames.Count == 0;
+                return _frames.Count == 0 && _pongs.Count == 0 && _newestPong is null;
         }
     }
 
     /// <summary>The stage has stopped: fail what is queued and wake every waiting writer.</summary>
     internal void Closed()
     {
-        _closed = true;
-        FailQueued();
-        _room.Release(int.MaxValue / 2);
-    }
-
-    private void FailQueued()
-    {
-        while (TryDequeue(out var frame))
-            frame.Written?.TrySetException(new TransportClosedException());
-    }
-
-    private bool TryDequeue(out OutgoingFrame frame)
-    {
+        OutgoingFrame[] queued;
+        TaskCompletionSource? room;
         lock (_lock)
-            return _frames.TryDequeue(out frame!);
+        {
+            _closed = true;
+            queued = [.. _frames];
+            _frames.Clear();
+            _pongs.Clear();
+            _newestPong = null;
+            _queuedBytes = 0;
+            room = _room;
+            _room = null;
+        }
+        foreach (var frame in queued)
+            frame.Written?.TrySetException(new TransportClosedException());
+        room?.TrySetResult(); // the waiters retry and find the queue closed
     }
+
+    private void Enqueue(OutgoingFrame frame)
+    {
+        _frames.Enqueue(frame);
+        _queuedBytes += frame.Bytes.Count;
+    }
+
+    private void Wake() => Volatile.Read(ref _wake)?.Invoke();
 }
 
 /// <summary>The source side of an <see cref="OutgoingQueue"/>.</summary>
-public sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<SourceShape<OutgoingFrame>, OutgoingQueue>
+internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<SourceShape<OutgoingFrame>, OutgoingQueue>
 {
     public Outlet<OutgoingFrame> Out { get; } = new("outgoing.out");
 

@@ -73,7 +73,7 @@ public sealed class ConnectionActor : FrameConnectionActor
     internal override FrameConnection? Connection => _core;
 
     internal override SendPolicy? Sending => _upgradedWith is { } options
-        ? new SendPolicy(options.EffectiveMaxSendLen, options.SendMasked, options.CloseTimeout, options.Messages)
+        ? SendPolicy.Of(options, options.SendMasked)
         : null;
 
     protected override void PreStart()

@@ -86,6 +86,7 @@ public sealed class WebSocketServer
         }
         var server = new WebSocketServer(request.Core, options) { Protocol = protocol };
         request.Core.Framing.Configure(options);
+        request.Core.ConfigureSending(options);
         try
         {
             await request.Core.Handshake.AcceptAsync(response).ConfigureAwait(false);

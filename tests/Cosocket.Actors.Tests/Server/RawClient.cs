@@ -66,6 +66,18 @@ internal sealed class RawClient : IAsyncDisposable
         return result;
     }
 
+    /// <summary>The next unmasked frame from the server: its first byte (FIN, RSV, opcode) and its payload.</summary>
+    public async Task<(int B0, byte[] Payload)> ReadFrameAsync()
+    {
+        byte[] head = await ReadExactlyAsync(2);
+        int length = head[1] & 0x7F;
+        if (length == 126)
+            length = System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(await ReadExactlyAsync(2));
+        else if (length == 127)
+            length = checked((int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(await ReadExactlyAsync(8)));
+        return (head[0], await ReadExactlyAsync(length));
+    }
+
     /// <summary>Reads until the server closes; returns everything after what was already read.</summary>
     public async Task<byte[]> ReadToEndAsync()
     {

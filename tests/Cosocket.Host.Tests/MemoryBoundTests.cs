@@ -1,0 +1,273 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Cosocket.Host.Tests;
+
+/// <summary>
+/// What one hostile or careless client can make the host hold, measured on a real <c>cosocket</c>
+/// process: its resident memory and its GC heap (both from <c>/metrics</c>) may grow by at most
+/// <see cref="MaxGrowth"/> while the client does its worst.
+/// </summary>
+/// <remarks>
+/// The host under test runs with a 4 MiB generation-0 budget (<c>DOTNET_GCgen0size</c>), so that
+/// what is measured is memory held, not garbage the collector has not been asked to collect yet: with
+/// the default budget (sized from the CPU cache, about 100 MB here) any busy process grows by that
+/// much once, whatever its clients do.
+/// </remarks>
+[Collection(ClusterProcessCollection.Name)]
+public class MemoryBoundTests
+{
+    /// <summary>The bound on memory growth each attack is held to: tens of MB, where the host held gigabytes before.</summary>
+    private const long MaxGrowth = 64L * 1024 * 1024;
+
+    private const string Token = "memory-test-token";
+
+    [Fact]
+    public async Task HeaderOnlyFrames_300ConnectionsDeclaring16MiB_HoldNoPayloadMemory()
+    {
+        using var host = await HostProcess.StartAsync();
+        var before = await host.MemoryAsync();
+
+        var clients = new List<RawWebSocket>();
+        try
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                var client = await RawWebSocket.ConnectAsync(host.WsPort, "/echo");
+                clients.Add(client);
+                // A ping, then the header of a 16 MiB binary frame, in one write: the pong shows the
+                // server has decoded that chunk, the header included.
+                await client.WriteAsync([.. RawWebSocket.Frame(0x9, "alive"u8), .. RawWebSocket.Header(0x2, 16 * 1024 * 1024)]);
+            }
+            foreach (var client in clients)
+                Assert.Equal((0xA, "alive"), await client.ReadFrameAsync());
+
+            var after = await host.MemoryAsync();
+            Assert.True(after.Resident - before.Resident < MaxGrowth, $"resident memory grew {after.Resident - before.Resident:N0} bytes for 300 header-only frames");
+            Assert.True(after.Heap - before.Heap < MaxGrowth, $"the GC heap grew {after.Heap - before.Heap:N0} bytes for 300 header-only frames");
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task PingFlood_150MBOfPingsNeverRead_PongsCoalesceAndMemoryStaysBounded()
+    {
+        using var host = await HostProcess.StartAsync();
+        var before = await host.MemoryAsync();
+        using var client = await RawWebSocket.ConnectAsync(host.WsPort, "/echo");
+
+        byte[] payload = new byte[125];
+        byte[] ping = RawWebSocket.Frame(0x9, payload);
+        byte[] burst = [.. Enumerable.Range(0, 1000).SelectMany(_ => ping)];
+        long sent = 0;
+        while (sent < 150_000_000)
+        {
+            await client.WriteAsync(burst);
+            sent += burst.Length;
+        }
+        var during = await host.MemoryAsync();
+        Assert.True(during.Resident - before.Resident < MaxGrowth, $"resident memory grew {during.Resident - before.Resident:N0} bytes under a 150 MB ping flood");
+
+        // Now read: what the server kept for this client is a bounded number of pongs, then its close answer.
+        await client.WriteAsync(RawWebSocket.Frame(0x8, [0x03, 0xE8]));
+        long pongBytes = 0;
+        while (true)
+        {
+            var (opcode, data) = await client.ReadFrameAsync();
+            if (opcode == 0x8)
+                break;
+            Assert.Equal(0xA, opcode);
+            pongBytes += 2 + data.Length;
+        }
+        Assert.True(pongBytes < 16 * 1024 * 1024, $"{pongBytes:N0} bytes of pongs were kept for a client that sent {sent:N0} bytes of pings");
+    }
+
+    [Fact]
+    public async Task SlowSubscriber_200MBPublishedAndNeverRead_IsClosedAsSlowConsumer()
+    {
+        using var host = await HostProcess.StartAsync();
+        var before = await host.MemoryAsync();
+        using var subscriber = await RawWebSocket.ConnectAsync(host.WsPort, "/connect?topic=firehose");
+        var (welcomeOpcode, welcome) = await subscriber.ReadFrameAsync();
+        Assert.Equal(0x1, welcomeOpcode);
+        Assert.Contains("welcome", welcome, StringComparison.Ordinal);
+
+        byte[] message = new byte[1024 * 1024];
+        RandomNumberGenerator.Fill(message);
+        for (int i = 0; i < 200; i++)
+        {
+            var status = await host.PublishAsync("firehose", message);
+            Assert.True(status is HttpStatusCode.Accepted or HttpStatusCode.NotFound, $"publish {i}: {status}"); // 404 once the subscriber is gone
+        }
+        var after = await host.MemoryAsync();
+        Assert.True(after.Resident - before.Resident < MaxGrowth, $"resident memory grew {after.Resident - before.Resident:N0} bytes for a subscriber that never read");
+
+        // The subscriber, reading at last, finds a bounded backlog and then the close that says why.
+        long backlog = 0;
+        while (true)
+        {
+            var (opcode, data) = await subscriber.ReadFrameAsync();
+            if (opcode == 0x8)
+            {
+                Assert.Equal((1008, "slow consumer"), (BinaryPrimitives.ReadUInt16BigEndian(Encoding.Latin1.GetBytes(data)), data[2..]));
+                break;
+            }
+            backlog += data.Length;
+        }
+        Assert.True(backlog <= 16 * message.Length, $"{backlog:N0} bytes were queued for a subscriber that never read");
+        Assert.Contains("cosocket_slow_consumer_closes_total 1", await host.MetricsAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A <c>cosocket serve</c> process on free ports, alone in its cluster.</summary>
+    private sealed class HostProcess : IDisposable
+    {
+        private readonly PeerProcess _process;
+        private readonly HttpClient _http;
+
+        private HostProcess(PeerProcess process, int wsPort, int httpPort)
+        {
+            _process = process;
+            WsPort = wsPort;
+            _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = Peer.Patience };
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        }
+
+        public int WsPort { get; }
+
+        public static async Task<HostProcess> StartAsync()
+        {
+            int ws = FreePort(), http = FreePort();
+            var process = PeerProcess.Start(PeerProcess.CosocketExecutable,
+                ["serve", "--listen", $"127.0.0.1:{ws}", "--http-listen", $"127.0.0.1:{http}", "--cluster-port", "0"],
+                Path.GetDirectoryName(PeerProcess.CosocketExecutable), watchFor: "cosocket HTTP on",
+                environment: new Dictionary<string, string> { ["COSOCKET__HTTP__TOKEN"] = Token, ["DOTNET_GCgen0size"] = "0x400000" });
+            await process.WaitForWatchedAsync(Peer.Patience);
+            return new HostProcess(process, ws, http);
+        }
+
+        public async Task<string> MetricsAsync() => await _http.GetStringAsync("/metrics");
+
+        /// <summary>Resident memory and the GC heap, as the process reports them in <c>/metrics</c>.</summary>
+        public async Task<(long Resident, long Heap)> MemoryAsync()
+        {
+            string metrics = await MetricsAsync();
+            long Gauge(string name) => long.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
+            return (Gauge("cosocket_process_resident_bytes"), Gauge("cosocket_gc_heap_bytes"));
+        }
+
+        public async Task<HttpStatusCode> PublishAsync(string topic, byte[] body)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            using var response = await _http.PostAsync($"/api/topics/{topic}", content);
+            return response.StatusCode;
+        }
+
+        private static int FreePort()
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        }
+
+        public void Dispose()
+        {
+            _http.Dispose();
+            _process.Dispose();
+        }
+    }
+}
+
+/// <summary>A client written byte by byte: it writes what it likes and reads only when told to.</summary>
+internal sealed class RawWebSocket : IDisposable
+{
+    private static readonly byte[] Mask = [0x11, 0x22, 0x33, 0x44];
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+
+    private RawWebSocket(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    public static async Task<RawWebSocket> ConnectAsync(int port, string path)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Peer.Patience);
+        var client = new RawWebSocket(socket);
+        await client.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+        string head = "";
+        while (!head.EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            head += (char)await client.ReadByteAsync();
+        Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+        return client;
+    }
+
+    /// <summary>A masked frame with FIN set.</summary>
+    public static byte[] Frame(int opcode, ReadOnlySpan<byte> payload)
+    {
+        byte[] frame = [.. Header(opcode, payload.Length), .. payload];
+        for (int i = 0; i < payload.Length; i++)
+            frame[frame.Length - payload.Length + i] ^= Mask[i % 4];
+        return frame;
+    }
+
+    /// <summary>The header of a masked frame with FIN set, declaring <paramref name="length"/> payload bytes.</summary>
+    public static byte[] Header(int opcode, long length)
+    {
+        var header = new List<byte> { (byte)(0x80 | opcode) };
+        if (length <= 125)
+            header.Add((byte)(0x80 | length));
+        else if (length <= 0xFFFF)
+            header.AddRange([0x80 | 126, (byte)(length >> 8), (byte)length]);
+        else
+        {
+            header.Add(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8)
+                header.Add((byte)(length >> shift));
+        }
+        header.AddRange(Mask);
+        return [.. header];
+    }
+
+    public Task WriteAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask().WaitAsync(Peer.Patience);
+
+    /// <summary>The next frame from the server (unmasked, unfragmented in these tests): its opcode, and its payload as Latin-1 text.</summary>
+    public async Task<(int Opcode, string Data)> ReadFrameAsync()
+    {
+        int b0 = await ReadByteAsync(), b1 = await ReadByteAsync();
+        long length = b1 & 0x7F;
+        if (length == 126)
+            length = (await ReadByteAsync() << 8) | await ReadByteAsync();
+        else if (length == 127)
+        {
+            length = 0;
+            for (int i = 0; i < 8; i++)
+                length = (length << 8) | (uint)await ReadByteAsync();
+        }
+        byte[] payload = new byte[length];
+        await _stream.ReadExactlyAsync(payload).AsTask().WaitAsync(Peer.Patience);
+        return (b0 & 0x0F, Encoding.Latin1.GetString(payload));
+    }
+
+    private async Task<int> ReadByteAsync()
+    {
+        byte[] one = new byte[1];
+        await _stream.ReadExactlyAsync(one).AsTask().WaitAsync(Peer.Patience);
+        return one[0];
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
