@@ -242,7 +242,6 @@ public sealed class ClientConnectionActor : FrameConnectionActor
         _connection = ClientConnection.Start(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
             () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, _materializer);
         StopWhenClosed(_connection);
-        StartTicking(options.Timeout);
         StartKeepalive();
         _replyTo.Tell(new Connected(_connection, done.RawHeader));
     }

@@ -159,7 +159,6 @@ public sealed class WebSocketClient
         _fatalBefore = Fatal;
         _session = new FrameSession(connection, _options.EffectiveMaxSendLen, !_options.SendUnmasked, _options.Timeout);
         _messages = new MessageSession(_session, _options, isServer: false, masked: !_options.SendUnmasked);
-        connection.Self.Tell(new FrameConnectionActor.TimeoutChanged(_options.Timeout)); // a reused connection ticks for its new owner
         _poolKey = poolKey;
         _socketClosed = false;
         _closeReceived = false;

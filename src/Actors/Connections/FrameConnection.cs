@@ -38,6 +38,7 @@ internal class FrameConnection
         Incoming = incoming;
         Framing = framing;
         Transport = transport;
+        Deadlines = new OperationDeadlines(delay => self.Tell(new FrameConnectionActor.CheckDeadlinesIn(delay)));
     }
 
     public string Id { get; }
@@ -46,7 +47,8 @@ internal class FrameConnection
     public IncomingQueue Incoming { get; }
     public FramingControl Framing { get; }
     public TransportHandle Transport { get; }
-    public OperationDeadlines Deadlines { get; } = new();
+    /// <summary>The deadlines of the pending receive and send; the actor's timer checks them.</summary>
+    public OperationDeadlines Deadlines { get; }
 
     public ImmutableArray<IActorRef> Subscribers => _subscribers;
 

@@ -26,7 +26,9 @@ internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpa
 /// </summary>
 public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
 {
-    internal sealed record TimeoutChanged(TimeSpan? Timeout);
+    /// <summary>An operation began waiting with a deadline before the check already scheduled:
+    /// check the deadlines after <paramref name="Delay"/>.</summary>
+    internal sealed record CheckDeadlinesIn(TimeSpan Delay);
 
     /// <summary>This side closes: what is queued is written, then the sending side shuts down; the
     /// peer has the close timeout to close its side.</summary>
@@ -36,7 +38,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     /// has the close timeout to finish the close handshake before the connection is cut.</summary>
     internal sealed record AwaitPeerClose;
 
-    private sealed record Tick;
+    private sealed record CheckDeadlines;
     private sealed record CloseTimedOut;
     private sealed record TransportClosed;
     private sealed record PingDue;
@@ -49,15 +51,19 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     /// outgoing byte budget spent (<see cref="FrameOptions.MaxOutgoingBytes"/>).</summary>
     public const string SlowConsumer = "slow consumer";
 
-    private const string TickTimer = "tick";
+    private const string DeadlineTimer = "deadlines";
     private const string CloseTimer = "close";
     private const string PingTimer = "ping";
     private const string PongTimer = "pong";
 
     protected FrameConnectionActor()
     {
-        Receive<Tick>(_ => Connection?.Deadlines.Expire(OperationDeadlines.Now));
-        Receive<TimeoutChanged>(m => StartTicking(m.Timeout));
+        Receive<CheckDeadlinesIn>(m => Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), m.Delay));
+        Receive<CheckDeadlines>(_ =>
+        {
+            if (Connection?.Deadlines.Expire(OperationDeadlines.Now) is { } next)
+                Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), next);
+        });
         Receive<CloseTimedOut>(_ => Connection?.Transport.Abort());
         Receive<TransportClosed>(_ => Context.Stop(Self));
         Receive<Shutdown>(_ =>
@@ -184,18 +190,6 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Log.Info("connection {0}: its peer reads slower than it is sent to ({1} bytes wait, budget {2}); closing it with 1008 {3}",
             connection.Id, connection.QueuedBytes, policy.MaxOutgoingBytes, SlowConsumer);
         FailConnection(connection, policy, CloseStatus.PolicyViolation, SlowConsumer);
-    }
-
-    /// <summary>One periodic tick checks the deadlines: a tenth of the timeout, between 10 ms and 1 s.</summary>
-    protected void StartTicking(TimeSpan? timeout)
-    {
-        if (timeout is not { } t || t <= TimeSpan.Zero)
-        {
-            Timers.Cancel(TickTimer);
-            return;
-        }
-        var period = TimeSpan.FromTicks(Math.Clamp(t.Ticks / 10, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
-        Timers.StartPeriodicTimer(TickTimer, new Tick(), period);
     }
 
     private void OnClose(CloseConnection close)

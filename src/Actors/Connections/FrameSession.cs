@@ -52,12 +52,8 @@ internal sealed class FrameSession
     /// <summary>Marks the session fatal (the client does when its <c>send_close</c> fails).</summary>
     public void SetFatal() => _fatal = true;
 
-    /// <summary>Zero or negative: no timeout.</summary>
-    public void SetTimeout(TimeSpan timeout)
-    {
-        _timeout = timeout > TimeSpan.Zero ? timeout : null;
-        _connection.Self.Tell(new FrameConnectionActor.TimeoutChanged(_timeout));
-    }
+    /// <summary>Zero or negative: no timeout. Applies from the next receive or send.</summary>
+    public void SetTimeout(TimeSpan timeout) => _timeout = timeout > TimeSpan.Zero ? timeout : null;
 
     public async Task<RecvFrameResult> RecvFrameAsync()
     {

@@ -171,7 +171,6 @@ public sealed class ConnectionActor : FrameConnectionActor
     {
         _upgradedWith = upgraded.Options;
         Timers.Cancel("handshake");
-        StartTicking(upgraded.Options.Timeout);
         StartKeepalive();
     }
 
