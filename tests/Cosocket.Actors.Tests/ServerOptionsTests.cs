@@ -85,6 +85,7 @@ public class ServerOptionsTests
             max-header-len = 8192
             handshake-timeout = 2s
             close-timeout = 250ms
+            max-outgoing-bytes = 65536
             """);
         var options = ServerOptions.FromConfig(config);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
@@ -92,6 +93,7 @@ public class ServerOptionsTests
         Assert.True(options.SendMasked);
         Assert.Equal(["chat", "json"], options.Protocols!);
         Assert.Equal((8192, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250)), (options.MaxHeaderLen, options.HandshakeTimeout, options.CloseTimeout));
+        Assert.Equal(65536, options.MaxOutgoingBytes);
     }
 
     [Theory]
@@ -99,6 +101,7 @@ public class ServerOptionsTests
     [InlineData("max-recv-len = lots", "is not a number of bytes")]
     [InlineData("max-header-len = 0", "max_header_len must be positive")]
     [InlineData("handshake-timeout = 0s", "handshake_timeout must be positive")]
+    [InlineData("max-outgoing-bytes = 0", "max_outgoing_bytes must be positive")]
     [InlineData("messages.max-message-len = 0", "max_message_len must be positive")]
     [InlineData("messages.pong-timeout = 0s", "pong_timeout must be positive")]
     public void BadConfig_FailsWithAClearMessage(string hocon, string message)

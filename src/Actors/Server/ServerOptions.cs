@@ -55,6 +55,7 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             MaxHeaderLen = section.GetInt("max-header-len", defaults.MaxHeaderLen),
             HandshakeTimeout = section.GetTimeSpan("handshake-timeout", defaults.HandshakeTimeout),
             CloseTimeout = section.GetTimeSpan("close-timeout", defaults.CloseTimeout),
+            MaxOutgoingBytes = section.GetLong("max-outgoing-bytes", defaults.MaxOutgoingBytes),
             Messages = MessagesFromConfig(section.GetConfig("messages"), defaults.Messages),
         };
         if (options.Validate() is { } error)
