@@ -106,14 +106,16 @@ public class ClusterProcessTests
     /// event a client can watch: the message is sent again, under a new payload each time, until
     /// <paramref name="done"/> says it arrived everywhere it must, within a deadline.
     /// </summary>
-    private static async Task UntilAsync(Func<int, Task<bool>> attempt, string what)
+    private static Task UntilAsync(Func<int, Task<bool>> attempt, string what) => UntilAsync(attempt, () => what);
+
+    private static async Task UntilAsync(Func<int, Task<bool>> attempt, Func<string> what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         for (int i = 0; ; i++)
         {
             if (await attempt(i))
                 return;
-            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen within 30 s");
+            Assert.True(DateTime.UtcNow < deadline, $"{what()} did not happen within 30 s");
         }
     }
 
@@ -191,12 +193,14 @@ public class ClusterProcessTests
             await cluster.WaitForMembersAsync(n1, 2);
 
             int last = -1;
+            string lastAnswer = "";
             await UntilAsync(async i =>
             {
                 last = i;
                 var (sent, result) = await ClusterNodes.PostAsync(n1, "/api/users/dora", $"after {i}");
+                lastAnswer = $"{(int)sent} {result?.ToJsonString()}";
                 return sent == HttpStatusCode.OK && result!["delivered"]!.GetValue<int>() == 2;
-            }, "dora's session answering with her two surviving connections");
+            }, () => $"dora's session answering with her two surviving connections (last answer: {lastAnswer})");
             foreach (var peer in new[] { a, b })
                 Assert.Contains($"after {last}", await ReadUntilAsync(peer, $"after {last}"));
 
