@@ -2,10 +2,13 @@
 """The load benchmark of issue 3, in one run: Cosocket's /echo, a minimal Kestrel echo and a Node
 `ws` echo, each pinned to CPU 0, driven by one load generator pinned to CPU 1.
 
-    /usr/bin/python3 bench/run_load.py [--runs 3] [--seconds 10] [--idle 10000]
+    /usr/bin/python3 bench/run_load.py [--runs 3] [--seconds 10] [--idle 10000] [--before DIR]
 
 Prints a Markdown table: per scenario and server the median over the runs of msg/s, MB/s, p50 and
-p99 latency and server CPU per message, the ratio to Kestrel, and RSS per idle connection.
+p99 latency and server CPU per message, the ratio to Kestrel, and per server the RSS per idle
+connection and how fast those connections were opened (TCP connect + upgrade, 200 at a time).
+--before DIR adds "cosocket-before": the cosocket built (Release) in another checkout DIR, e.g. a
+`git worktree` of an earlier commit, measured in the same run.
 """
 import argparse
 import os
@@ -30,7 +33,10 @@ SCENARIOS = [
     ("small: 50 conns x 64 B, 1 in flight", 50, 64, 1),
     ("pipelined: 50 conns x 64 B, 16 in flight", 50, 64, 16),
     ("bulk: 4 conns x 1 MiB, 1 in flight", 4, 1 << 20, 1),
+    # in flight 0: a fixed rate of 1,000 msg/s per connection (50,000 msg/s in all), open loop
+    ("fixed rate: 50 conns x 1,000 msg/s x 64 B", 50, 64, 0),
 ]
+FIXED_RATE = 1000
 
 
 def cpu_seconds(pid):
@@ -83,7 +89,14 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--idle", type=int, default=10000)
+    parser.add_argument("--before", help="another checkout whose Release cosocket is measured as cosocket-before")
+    parser.add_argument("--scenarios", help="comma-separated scenario name prefixes (small,pipelined,bulk,fixed); default all")
     options = parser.parse_args()
+    if options.before:
+        SERVERS["cosocket-before"] = (19004, [os.path.join(os.path.abspath(options.before), "src/Host/bin/Release/net10.0/cosocket"),
+                                              "serve", "--listen", "127.0.0.1:19004", "--cluster-port", "0"], os.path.abspath(options.before))
+    SERVERS["cosocket"][1].extend(["--cluster-port", "0"])
+    scenarios = [s for s in SCENARIOS if not options.scenarios or any(s[0].startswith(p) for p in options.scenarios.split(","))]
 
     processes = {}
     try:
@@ -94,13 +107,14 @@ def main():
             wait_until_serving(port)
 
         results = {}
-        for scenario, connections, size, in_flight in SCENARIOS:
+        for scenario, connections, size, in_flight in scenarios:
             for run in range(options.runs):
                 for name, (port, _, _) in SERVERS.items():
                     pid = processes[name].pid
                     before = cpu_seconds(pid)
+                    pacing = ["--in-flight", str(in_flight)] if in_flight else ["--rate", str(FIXED_RATE)]
                     r = loadgen("load", "--url", f"ws://127.0.0.1:{port}/echo", "--connections", str(connections),
-                                "--size", str(size), "--in-flight", str(in_flight), "--seconds", str(options.seconds), "--warmup", "2")
+                                "--size", str(size), *pacing, "--seconds", str(options.seconds), "--warmup", "2")
                     cpu = cpu_seconds(pid) - before
                     # CPU over warm-up and measurement alike, divided by the messages of both (approximated by rate).
                     measured = int(r["messages"])
@@ -110,7 +124,8 @@ def main():
                     print(f"{scenario} | {name} | run {run + 1}: {r}", file=sys.stderr, flush=True)
 
         idle = {}
-        for name, (port, _, _) in SERVERS.items():
+        connects = {}
+        for name, (port, _, _) in (SERVERS.items() if options.idle else []):
             pid = processes[name].pid
             before = rss_kib(pid)
             hold = tempfile.mktemp(prefix="cosocket-idle-")
@@ -121,6 +136,8 @@ def main():
                 time.sleep(0.2)
             time.sleep(3)  # let the server settle
             after = rss_kib(pid)
+            with open(hold) as f:
+                connects[name] = float(f.read().split("connect_per_s=")[1])
             os.remove(hold)
             holder.wait(timeout=120)
             idle[name] = (after - before) / options.idle
@@ -128,7 +145,7 @@ def main():
 
         print(f"| scenario | server | msg/s | MB/s | p50 µs | p99 µs | server CPU µs/msg | vs Kestrel (msg/s) |")
         print(f"|---|---|---:|---:|---:|---:|---:|---:|")
-        for scenario, *_ in SCENARIOS:
+        for scenario, *_ in scenarios:
             kestrel = statistics.median(float(r["msg_per_s"]) for r in results[(scenario, "kestrel")])
             for name in SERVERS:
                 rs = results[(scenario, name)]
@@ -137,10 +154,11 @@ def main():
                 print(f"| {scenario} | {name} | {med('msg_per_s'):.0f} ({runs}) | {med('mb_per_s'):.1f} | {med('p50_us'):.0f} | "
                       f"{med('p99_us'):.0f} | {med('cpu_us_per_msg'):.1f} | {med('msg_per_s') / kestrel:.2f}x |")
         print()
-        print(f"| server | RSS per idle connection ({options.idle} connections) |")
-        print(f"|---|---:|")
-        for name in SERVERS:
-            print(f"| {name} | {idle[name]:.1f} KiB |")
+        if options.idle:
+            print(f"| server | RSS per idle connection ({options.idle} connections) | connections opened per second |")
+            print(f"|---|---:|---:|")
+            for name in SERVERS:
+                print(f"| {name} | {idle[name]:.1f} KiB | {connects[name]:.0f} |")
     finally:
         stop(processes.values())
 

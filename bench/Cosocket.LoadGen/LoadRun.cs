@@ -15,9 +15,11 @@ internal sealed record LoadResult(long Messages, double Seconds, long Errors, lo
 }
 
 /// <summary>
-/// N connections, each keeping K binary messages of the given size in flight (K = 1: closed loop);
-/// a message's latency is from just before its send to the arrival of its echo. The first
-/// <c>warmup</c> seconds are not counted.
+/// N connections, each keeping K binary messages of the given size in flight (K = 1: closed loop),
+/// or, with a rate, each sending on a fixed schedule whatever the echoes do (open loop: a server
+/// that stalls does not slow the sends, so the messages behind a stall show its cost). A message's
+/// latency is from just before its send to the arrival of its echo. The first <c>warmup</c> seconds
+/// are not counted.
 /// </summary>
 internal static class LoadRun
 {
@@ -46,7 +48,11 @@ internal static class LoadRun
         var sentAt = new Queue<long>();
         long errors = 0;
         bool sending = true;
-        using var window = new SemaphoreSlim(options.InFlight);
+        // At a fixed rate nothing limits what is in flight: the schedule alone paces the sends.
+        using var window = new SemaphoreSlim(options.Rate > 0 ? int.MaxValue / 2 : options.InFlight);
+        long interval = options.Rate > 0 ? (long)(Stopwatch.Frequency / options.Rate) : 0;
+        // Connections start spread over one interval, so that they do not all send at once.
+        long scheduled = Stopwatch.GetTimestamp() + (interval > 0 ? Random.Shared.NextInt64(interval) : 0);
         // Set once sending has stopped and every echo has come back.
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -83,6 +89,13 @@ internal static class LoadRun
         while (Stopwatch.GetTimestamp() < end)
         {
             await window.WaitAsync();
+            if (interval > 0)
+            {
+                long wait = scheduled - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                    await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+                scheduled += interval;
+            }
             byte[] frame = connection.MakeFrame(opcode, payload);
             lock (sentAt)
                 sentAt.Enqueue(Stopwatch.GetTimestamp());

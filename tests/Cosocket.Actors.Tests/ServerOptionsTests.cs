@@ -86,6 +86,7 @@ public class ServerOptionsTests
             handshake-timeout = 2s
             close-timeout = 250ms
             max-outgoing-bytes = 65536
+            dead-peer-timeout = 2m
             """);
         var options = ServerOptions.FromConfig(config);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
@@ -94,6 +95,8 @@ public class ServerOptionsTests
         Assert.Equal(["chat", "json"], options.Protocols!);
         Assert.Equal((8192, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250)), (options.MaxHeaderLen, options.HandshakeTimeout, options.CloseTimeout));
         Assert.Equal(65536, options.MaxOutgoingBytes);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.DeadPeerTimeout);
+        Assert.Null(ServerOptions.FromConfig(ConfigurationFactory.ParseString("dead-peer-timeout = off")).DeadPeerTimeout);
     }
 
     [Theory]
@@ -102,6 +105,7 @@ public class ServerOptionsTests
     [InlineData("max-header-len = 0", "max_header_len must be positive")]
     [InlineData("handshake-timeout = 0s", "handshake_timeout must be positive")]
     [InlineData("max-outgoing-bytes = 0", "max_outgoing_bytes must be positive")]
+    [InlineData("dead-peer-timeout = 2s", "dead_peer_timeout must be at least 8 s")]
     [InlineData("messages.max-message-len = 0", "max_message_len must be positive")]
     [InlineData("messages.pong-timeout = 0s", "pong_timeout must be positive")]
     public void BadConfig_FailsWithAClearMessage(string hocon, string message)

@@ -24,6 +24,17 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
     /// <summary>Time a client has to finish its handshake: 10 s (D4).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A peer that vanishes without closing (its host gone, a cable cut, a NAT entry dropped) is
+    /// detected within this, by TCP itself, with no timer of ours: keepalive probes start once the
+    /// connection has been silent for half of it, one every eighth of it, and four unanswered end the
+    /// connection; data sent and left unacknowledged this long ends it too (<c>TCP_USER_TIMEOUT</c>,
+    /// on Linux). 60 s. Null leaves the OS defaults (no keepalive; unacknowledged data given up after
+    /// about 15 minutes). The message layer's <c>ping-interval</c> also detects a peer that is
+    /// reachable but no longer answers.
+    /// </summary>
+    public TimeSpan? DeadPeerTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <inheritdoc/>
     public override string? Validate()
     {
@@ -33,6 +44,8 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             return "max_header_len must be positive";
         if (HandshakeTimeout <= TimeSpan.Zero)
             return "handshake_timeout must be positive";
+        if (DeadPeerTimeout is { } dead && dead < TimeSpan.FromSeconds(8))
+            return "dead_peer_timeout must be at least 8 s";
         if (Protocols is not null && Protocols.Any(string.IsNullOrWhiteSpace))
             return "protocols must not contain empty names";
         return null;
@@ -56,6 +69,7 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             HandshakeTimeout = section.GetTimeSpan("handshake-timeout", defaults.HandshakeTimeout),
             CloseTimeout = section.GetTimeSpan("close-timeout", defaults.CloseTimeout),
             MaxOutgoingBytes = section.GetLong("max-outgoing-bytes", defaults.MaxOutgoingBytes),
+            DeadPeerTimeout = section.GetString("dead-peer-timeout", null) is "off" or "" ? null : section.GetTimeSpan("dead-peer-timeout", defaults.DeadPeerTimeout),
             Messages = MessagesFromConfig(section.GetConfig("messages"), defaults.Messages),
         };
         if (options.Validate() is { } error)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Cosocket.Actors.Transport;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
@@ -113,15 +114,17 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     {
         var self = Self;
         _listener.AcceptAsync().ContinueWith(task => task.IsCompletedSuccessfully
-            ? (object)new Accepted(ConfigureAccepted(task.Result))
+            ? (object)new Accepted(ConfigureAccepted(task.Result, _options.DeadPeerTimeout))
             : new AcceptFailed(task.Exception?.GetBaseException() ?? new ObjectDisposedException(nameof(Socket))),
             TaskScheduler.Default).PipeTo(self);
     }
 
-    private static Socket ConfigureAccepted(Socket socket)
+    private static Socket ConfigureAccepted(Socket socket, TimeSpan? deadPeerTimeout)
     {
         // Frames are small and latency matters more than segment count; writes are coalesced upstream.
         socket.NoDelay = true;
+        if (deadPeerTimeout is { } timeout)
+            DeadPeerDetection.Apply(socket, timeout);
         return socket;
     }
 }
