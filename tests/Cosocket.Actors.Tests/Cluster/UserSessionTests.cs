@@ -55,6 +55,29 @@ public class UserSessionTests : TestKit
     }
 
     [Fact]
+    public async Task RegistrationArrivingWhilePassivating_IsHandedToTheNextIncarnation()
+    {
+        var shard = CreateTestProbe(); // the session's parent, as a shard would be
+        var region = CreateTestProbe();
+        var session = shard.ChildActorOf(Props.Create(() => new UserSession(region.Ref)));
+        var laptop = CreateTestProbe();
+
+        // No connection: the session asks to passivate...
+        session.Tell(new SendToUser("carol", Deliver.Text("x")), TestActor);
+        Assert.Equal(DeliveryResult.Failure(DeliveryResult.NoSuchUser), await ExpectMsgAsync<DeliveryResult>(Wait));
+        var passivate = await shard.ExpectMsgAsync<Passivate>(Wait);
+        // ...a registration reaches it before the shard's stop, and is confirmed...
+        session.Tell(new RegisterConnection("carol", laptop.Ref), TestActor);
+        Assert.Equal(new Registered("carol", laptop.Ref, 1), await ExpectMsgAsync<Registered>(Wait));
+        Watch(session);
+        session.Tell(passivate.StopMessage, shard.Ref);
+
+        // ...so it goes on to the next incarnation rather than dying with this one.
+        await ExpectTerminatedAsync(session, Wait);
+        Assert.Equal(new RegisterConnection("carol", laptop.Ref), await region.ExpectMsgAsync<RegisterConnection>(Wait));
+    }
+
+    [Fact]
     public async Task SendToAUserWithNoConnection_SaysNoSuchUser()
     {
         var session = Sys.ActorOf(Props.Create(() => new UserSession()));
