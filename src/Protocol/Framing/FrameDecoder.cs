@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Cosocket.Protocol.Messages;
 
@@ -10,11 +11,14 @@ namespace Cosocket.Protocol.Framing;
 /// <c>recv_frame</c> (spec §1.2) and fail with its exact strings; after an error the decoder stays failed.
 /// </summary>
 /// <remarks>
-/// Allocation: one array per frame for the payload (none for an empty payload), grown as payload
-/// bytes arrive, so a declared length reserves nothing that has not been received: a peer that sends
+/// Allocation: one array per frame for the payload, of exactly its length (none for an empty
+/// payload), and a declared length reserves nothing that has not been received: a peer that sends
 /// only a header declaring 16 MiB costs this decoder no more than the header. A payload that arrives
-/// in one chunk is allocated once, at its final size; one that trickles in grows by doubling. Headers
-/// are parsed in place, or from a 14-byte scratch buffer when a header straddles two chunks.
+/// in one chunk is written straight into its array. One that spans chunks is gathered as it arrives:
+/// up to 64 KiB in an array that doubles from 4 KiB, above that in pooled 64 KiB segments, copied
+/// once into the payload's array when the last byte is in (so a large frame costs one large-object
+/// allocation, as if it had been reserved from its header, plus one copy). Headers are parsed in
+/// place, or from a 14-byte scratch buffer when a header straddles two chunks.
 /// Not thread-safe: one decoder per connection, fed by one reader.
 /// </remarks>
 public sealed class FrameDecoder
@@ -24,6 +28,9 @@ public sealed class FrameDecoder
     /// <summary>The smallest step a payload buffer grows by, so a payload trickling in a few bytes at
     /// a time is not copied at every chunk.</summary>
     private const int MinPayloadGrowth = 4096;
+
+    /// <summary>Payloads longer than this that span chunks are gathered in pooled segments of this size.</summary>
+    private const int SegmentSize = 64 * 1024;
 
     private readonly long _maxPayloadLength;
     private readonly bool _forceMasking;
@@ -42,6 +49,8 @@ public sealed class FrameDecoder
     private byte[] _payload = [];
     private int _payloadLength;
     private int _payloadFilled;
+    // A large payload spanning chunks: its bytes so far, in rented segments (the last one partly filled).
+    private List<byte[]>? _segments;
 
     // A frame completed together with a violation found at its end: returned by the next call.
     private DecodeResult? _frameAfterViolation;
@@ -192,21 +201,31 @@ public sealed class FrameDecoder
         int take = Math.Min(input.Length - consumed, _payloadLength - _payloadFilled);
         if (take > 0)
         {
-            EnsurePayloadCapacity(_payloadFilled + take);
             ReadOnlySpan<byte> source = input.Slice(consumed, take);
-            Span<byte> destination = _payload.AsSpan(_payloadFilled, take);
-            if (_masked)
-                Masking.Apply(source, destination, _maskKey, _payloadFilled);
-            else
-                source.CopyTo(destination);
-            _payloadFilled += take;
-            consumed += take;
-            // Checked piece by piece, so invalid text fails before the rest of its frame arrives.
-            if (_validator?.OnPayload(destination) is { } violation)
-                return DecodeResult.Violated(violation);
+            int offset = _payloadFilled;
+            while (!source.IsEmpty)
+            {
+                // Unmasked into where the bytes are kept, and checked piece by piece, so invalid text
+                // fails before the rest of its frame arrives.
+                Span<byte> destination = NextPayloadSpace(source.Length);
+                int piece = Math.Min(destination.Length, source.Length);
+                destination = destination[..piece];
+                if (_masked)
+                    Masking.Apply(source[..piece], destination, _maskKey, offset);
+                else
+                    source[..piece].CopyTo(destination);
+                source = source[piece..];
+                offset += piece;
+                _payloadFilled += piece;
+                consumed += piece;
+                if (_validator?.OnPayload(destination) is { } violation)
+                    return DecodeResult.Violated(violation);
+            }
         }
         if (_payloadFilled < _payloadLength)
             return DecodeResult.NeedMoreData;
+        if (_segments is not null)
+            AssembleSegments();
 
         _inPayload = false;
         byte[] payload = _payload;
@@ -230,18 +249,48 @@ public sealed class FrameDecoder
     }
 
     /// <summary>
-    /// Makes the payload buffer hold at least <paramref name="needed"/> bytes: doubling, never past
-    /// the declared length, so the finished payload's array is exactly its length (handed on without
-    /// a copy) and what is reserved is at most twice what was received.
+    /// Where the next payload bytes (up to <paramref name="wanted"/> of them) go. The payload's own
+    /// array, exactly sized, when the whole payload is here or it is small enough to grow by doubling
+    /// (never past the declared length, so what is reserved is at most twice what was received);
+    /// otherwise the free part of the current pooled segment, a new one when it is full.
     /// </summary>
-    private void EnsurePayloadCapacity(int needed)
+    private Span<byte> NextPayloadSpace(int wanted)
     {
-        if (needed <= _payload.Length)
-            return;
-        int capacity = (int)Math.Min(_payloadLength, Math.Max(needed, Math.Max(MinPayloadGrowth, 2L * _payload.Length)));
-        byte[] grown = GC.AllocateUninitializedArray<byte>(capacity);
-        _payload.AsSpan(0, _payloadFilled).CopyTo(grown);
-        _payload = grown;
+        int needed = _payloadFilled + wanted;
+        if (_segments is null && (needed <= _payload.Length || needed == _payloadLength || _payloadLength <= SegmentSize))
+        {
+            if (needed > _payload.Length)
+            {
+                int capacity = (int)Math.Min(_payloadLength, Math.Max(needed, Math.Max(MinPayloadGrowth, 2L * _payload.Length)));
+                byte[] grown = GC.AllocateUninitializedArray<byte>(capacity);
+                _payload.AsSpan(0, _payloadFilled).CopyTo(grown);
+                _payload = grown;
+            }
+            return _payload.AsSpan(_payloadFilled);
+        }
+        // A large payload that spans chunks (its first bytes went nowhere else: a large payload gets
+        // its own array only when it arrives whole).
+        _segments ??= [];
+        int used = _payloadFilled % SegmentSize;
+        if (used == 0 && _segments.Count * SegmentSize == _payloadFilled)
+            _segments.Add(ArrayPool<byte>.Shared.Rent(SegmentSize));
+        return _segments[^1].AsSpan(used, SegmentSize - used);
+    }
+
+    /// <summary>The last byte of a segmented payload is in: one array of exactly its length, the segments back to the pool.</summary>
+    private void AssembleSegments()
+    {
+        byte[] payload = GC.AllocateUninitializedArray<byte>(_payloadLength);
+        int offset = 0;
+        foreach (byte[] segment in _segments!)
+        {
+            int length = Math.Min(SegmentSize, _payloadLength - offset);
+            segment.AsSpan(0, length).CopyTo(payload.AsSpan(offset));
+            offset += length;
+            ArrayPool<byte>.Shared.Return(segment);
+        }
+        _segments = null;
+        _payload = payload;
     }
 
     private string? CheckFirstTwoBytes(byte b0, byte b1)
