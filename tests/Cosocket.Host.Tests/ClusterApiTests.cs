@@ -126,6 +126,28 @@ public sealed class ClusterApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MessagesOverOneFrame_ThroughATopicAUserAndAnId_AreDeliveredWhole()
+    {
+        // Larger than the largest frame (max-payload-len, 65535): they go out as fragmented messages.
+        string big = string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + i % 26))) + new string('é', 50_000);
+        var (peer, id) = await Peer.JoinAsync(Ws, "big", "large");
+        using (peer)
+        {
+            var (status, _) = await PostAsync("/api/topics/large", big);
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            Assert.Equal(big, await peer.ReceiveAsync());
+
+            (status, var body) = await PostAsync("/api/users/big", big + "u");
+            Assert.Equal((HttpStatusCode.OK, 1), (status, body!["delivered"]!.GetValue<int>()));
+            Assert.Equal(big + "u", await peer.ReceiveAsync());
+
+            (status, body) = await PostAsync($"/api/connections/{id}", big + "c");
+            Assert.Equal((HttpStatusCode.OK, 1), (status, body!["delivered"]!.GetValue<int>()));
+            Assert.Equal(big + "c", await peer.ReceiveAsync());
+        }
+    }
+
+    [Fact]
     public async Task PublishApi_WithoutTheToken_Is401()
     {
         Assert.Equal(HttpStatusCode.Unauthorized, (await PostAsync("/api/topics/news", "x", token: null)).Status);
