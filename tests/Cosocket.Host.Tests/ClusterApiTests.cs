@@ -147,6 +147,53 @@ public sealed class ClusterApiTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("/connect?topic=", "a topic must be 1 to 256 characters")]
+    [InlineData("/connect?user=", "a user must be 1 to 256 characters")]
+    [InlineData("/connect?topic=%01", "a topic must be 1 to 256 characters")]
+    public async Task Connect_WithAnInvalidName_IsRefusedBeforeTheUpgrade(string path, string reason)
+    {
+        var (client, answer) = await RawWebSocket.UpgradeAsync(_host.EndPoint.Port, path);
+        using (client)
+        {
+            Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+            Assert.Contains(reason, answer, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"op":"subscribe","topic":""}""")]
+    [InlineData("""{"op":"unsubscribe","topic":""}""")]
+    [InlineData("""{"op":"publish","topic":"","text":"x"}""")]
+    [InlineData("""{"op":"user","user":"","text":"x"}""")]
+    public async Task Command_WithAnEmptyName_IsAnsweredWithAnError_AndTheConnectionStays(string command)
+    {
+        var (peer, id) = await Peer.JoinAsync(Ws);
+        using (peer)
+        {
+            await peer.SendAsync(command);
+            Assert.Contains("must be 1 to 256 characters", JsonNode.Parse(await peer.ReceiveAsync())!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            await peer.SendAsync($$"""{"op":"send","connection":"{{id}}","text":"still here"}""");
+            Assert.Equal("still here", await peer.ReceiveAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Chat_TextThatIsNotAChatMessage_IsAnsweredWithAnErrorToItsSenderOnly()
+    {
+        using var ann = await Peer.ConnectAsync(new Uri(Ws, "/chat/errors?name=ann"));
+        Assert.Equal("join", JsonNode.Parse(await ann.ReceiveAsync())!["type"]!.GetValue<string>());
+
+        await ann.SendAsync("not json");
+        var answer = JsonNode.Parse(await ann.ReceiveAsync())!;
+        Assert.Equal("error", answer["type"]!.GetValue<string>());
+        Assert.Contains("say", answer["error"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        await ann.SendAsync("""{"type":"say","text":"fine"}""");
+        Assert.Equal("fine", JsonNode.Parse(await ann.ReceiveAsync())!["text"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task PublishApi_WithoutTheToken_Is401()
     {

@@ -19,6 +19,15 @@ internal sealed class RawWebSocket : IDisposable
 
     public static async Task<RawWebSocket> ConnectAsync(int port, string path)
     {
+        var (client, head) = await UpgradeAsync(port, path);
+        Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+        return client;
+    }
+
+    /// <summary>Asks for an upgrade; the connection and the server's answer (the response head, and
+    /// for a refusal its body, which the server closes after).</summary>
+    public static async Task<(RawWebSocket Client, string Answer)> UpgradeAsync(int port, string path)
+    {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Peer.Patience);
         var client = new RawWebSocket(socket);
@@ -28,8 +37,16 @@ internal sealed class RawWebSocket : IDisposable
         string head = "";
         while (!head.EndsWith("\r\n\r\n", StringComparison.Ordinal))
             head += (char)await client.ReadByteAsync().WaitAsync(Peer.Patience);
-        Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
-        return client;
+        if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+            head += Encoding.UTF8.GetString(await client.ReadToEndAsync().WaitAsync(Peer.Patience));
+        return (client, head);
+    }
+
+    private async Task<byte[]> ReadToEndAsync()
+    {
+        var rest = new MemoryStream();
+        await _stream.CopyToAsync(rest);
+        return rest.ToArray();
     }
 
     /// <summary>A masked frame with FIN set.</summary>

@@ -61,7 +61,9 @@ public sealed class CosocketCluster
 
     /// <summary>Sends to every live connection of <paramref name="user"/>, each once.</summary>
     public Task<DeliveryResult> SendToUserAsync(string user, Deliver message, TimeSpan? timeout = null) =>
-        AskAsync(_sessions, new SendToUser(user, message), timeout);
+        AddressNames.Check("user", user) is { } invalid
+            ? Task.FromResult(DeliveryResult.Failure(invalid))
+            : AskAsync(_sessions, new SendToUser(user, message), timeout);
 
     /// <summary>
     /// Publishes to every connection subscribed to <paramref name="topic"/> on any node, each once.
@@ -70,6 +72,8 @@ public sealed class CosocketCluster
     /// </summary>
     public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
     {
+        if (AddressNames.Check("topic", topic) is { } invalid)
+            return new PublishResult(invalid);
         CurrentTopics topics;
         try
         {
@@ -88,16 +92,34 @@ public sealed class CosocketCluster
 
     /// <summary>Attaches a connection to a user; it is detached when it ends. Completes once the user's
     /// session has it, with the user's number of live connections.</summary>
-    public async Task<int> AttachUserAsync(string user, IActorRef connection, TimeSpan? timeout = null) =>
-        (await _directory.Ask<Registered>(new RegisterConnection(user, connection), timeout ?? DefaultTimeout).ConfigureAwait(false)).Connections;
+    /// <exception cref="ArgumentException">The name is not a valid user (<see cref="AddressNames"/>).</exception>
+    public async Task<int> AttachUserAsync(string user, IActorRef connection, TimeSpan? timeout = null)
+    {
+        ThrowIfInvalid("user", user);
+        return (await _directory.Ask<Registered>(new RegisterConnection(user, connection), timeout ?? DefaultTimeout).ConfigureAwait(false)).Connections;
+    }
 
     /// <summary>Subscribes a connection to a topic; it is unsubscribed when it ends. Completes once this
     /// node's mediator has it; other nodes learn of it by gossip (about a second).</summary>
-    public Task SubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null) =>
-        _mediator.Ask<SubscribeAck>(new Subscribe(topic, connection), timeout ?? DefaultTimeout);
+    /// <exception cref="ArgumentException">The name is not a valid topic (<see cref="AddressNames"/>).</exception>
+    public Task SubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null)
+    {
+        ThrowIfInvalid("topic", topic);
+        return _mediator.Ask<SubscribeAck>(new Subscribe(topic, connection), timeout ?? DefaultTimeout);
+    }
 
-    public Task UnsubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null) =>
-        _mediator.Ask<UnsubscribeAck>(new Unsubscribe(topic, connection), timeout ?? DefaultTimeout);
+    /// <inheritdoc cref="SubscribeAsync"/>
+    public Task UnsubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null)
+    {
+        ThrowIfInvalid("topic", topic);
+        return _mediator.Ask<UnsubscribeAck>(new Unsubscribe(topic, connection), timeout ?? DefaultTimeout);
+    }
+
+    private static void ThrowIfInvalid(string kind, string name)
+    {
+        if (AddressNames.Check(kind, name) is { } invalid)
+            throw new ArgumentException(invalid, kind);
+    }
 
     private static async Task<DeliveryResult> AskAsync(IActorRef target, object message, TimeSpan? timeout)
     {

@@ -24,9 +24,9 @@ public static class ChatEndpoint
     {
         string room = request.Path[Prefix.Length..];
         string name = request.Query("name").FirstOrDefault() is { Length: > 0 } given ? given : "anonymous";
-        if (room.Length == 0 || room.Contains('/'))
+        if (room.Length == 0 || room.Contains('/') || AddressNames.Check("topic", Topic(room)) is not null)
         {
-            await request.RejectAsync(404, "a chat room is /chat/{room}");
+            await request.RejectAsync(404, $"a chat room is /chat/{{room}}: 1 to {AddressNames.MaxLength - Topic("").Length} characters, none of them a control character or /");
             return;
         }
         var (wb, _) = await WebSocketServer.NewAsync(request, options);
@@ -41,6 +41,8 @@ public static class ChatEndpoint
             {
                 if (Said(message.Text) is { } said)
                     await cluster.PublishAsync(topic, Event(said.Type, name, said.Text));
+                else if ((await wb.SendMessageAsync(NotUnderstood)).Err is not null)
+                    break;
             }
         }
         finally
@@ -49,6 +51,13 @@ public static class ChatEndpoint
             await cluster.PublishAsync(topic, Event("leave", name));
         }
     }
+
+    /// <summary>The answer, to its sender only, to a message that is not one of the chat's.</summary>
+    private static readonly string NotUnderstood = new JsonObject
+    {
+        ["type"] = "error",
+        ["error"] = """expected {"type":"say","text":…} or {"type":"here"}""",
+    }.ToJsonString();
 
     private static (string Type, string? Text)? Said(string? text)
     {

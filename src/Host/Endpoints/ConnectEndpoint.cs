@@ -20,11 +20,19 @@ public static class ConnectEndpoint
 
     private static async Task RunAsync(WebSocketRequest request, ServerOptions options, CosocketCluster cluster)
     {
+        string? user = request.Query("user").FirstOrDefault();
+        var topics = request.Query("topic");
+        // Bad names are refused before the upgrade, with the reason (never a failed handler).
+        string? invalid = (user is null ? null : AddressNames.Check("user", user))
+            ?? topics.Select(t => AddressNames.Check("topic", t)).FirstOrDefault(e => e is not null);
+        if (invalid is not null)
+        {
+            await request.RejectAsync(400, invalid);
+            return;
+        }
         var (wb, _) = await WebSocketServer.NewAsync(request, options);
         if (wb is null)
             return;
-        string? user = request.Query("user").FirstOrDefault();
-        var topics = request.Query("topic");
         if (user is not null)
             await cluster.AttachUserAsync(user, wb.Connection);
         foreach (string topic in topics)
@@ -67,6 +75,9 @@ public static class ConnectEndpoint
             case "publish" when Field("topic") is { } topic:
                 var published = await cluster.PublishAsync(topic, payload);
                 result[published.Published ? "published" : "error"] = published.Published ? true : published.Err;
+                break;
+            case "subscribe" or "unsubscribe" when AddressNames.Check("topic", Field("topic")) is { } invalid:
+                result["error"] = invalid;
                 break;
             case "subscribe" when Field("topic") is { } topic:
                 await cluster.SubscribeAsync(topic, wb.Connection);
