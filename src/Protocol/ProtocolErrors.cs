@@ -39,6 +39,10 @@ public static class ProtocolErrors
     public const string BadConnectionRequestHeader = "bad \"connection\" request header";
     public const string BadKeyRequestHeader = "bad \"sec-websocket-key\" request header";
     public const string BadVersionRequestHeader = "bad \"sec-websocket-version\" request header";
+    /// <summary>Cosocket's own (RFC 6455 §4.2.1, which the original does not check): the method is not GET; answered with 405.</summary>
+    public const string BadRequestMethod = "bad request method";
+    /// <summary>Cosocket's own (RFC 6455 §4.2.1): no Host header; answered with 400.</summary>
+    public const string MissingHostRequestHeader = "missing \"host\" request header";
     /// <summary>Cosocket's own (D4): the request head was over <c>max_header_len</c>; answered with 431.</summary>
     public const string RequestHeaderTooLarge = "failed to receive request header: too large";
     /// <summary>Cosocket's own: a request head that is not HTTP/1.x syntax at all; answered with 400.</summary>

@@ -144,6 +144,54 @@ public class ServerHandshakeTests
         Assert.Equal(new HandshakeError("bad \"sec-websocket-version\" request header", 426), ServerHandshake.Validate(Read(request)));
     }
 
+    // RFC 6455 §4.2.1, beyond the original's checks (it upgrades all of these).
+
+    [Theory]
+    [InlineData("POST")]
+    [InlineData("HEAD")]
+    [InlineData("get")]
+    public void MethodOtherThanGet_Is405WithAllow(string method)
+    {
+        var error = ServerHandshake.Validate(Read(method + SanityRequest[3..]));
+        Assert.Equal(new HandshakeError("bad request method", 405), error);
+        string rejection = Encoding.UTF8.GetString(ServerHandshake.BuildRejection(error!));
+        Assert.StartsWith("HTTP/1.1 405 Method Not Allowed\r\n", rejection, StringComparison.Ordinal);
+        Assert.Contains("\r\nAllow: GET\r\n", rejection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoHost_Is400()
+    {
+        Assert.Equal(new HandshakeError("missing \"host\" request header", 400), ServerHandshake.Validate(Read(Without("Host"))));
+        Assert.Equal(new HandshakeError("missing \"host\" request header", 400), ServerHandshake.Validate(Read(SanityRequest.Replace("Host: localhost\r\n", "Host: a\r\nHost: b\r\n"))));
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("")]
+    [InlineData("x3JJHMbDL1EzLkh9GBhXDw")] // 16 bytes, but not padded to 24 characters
+    [InlineData("x3JJHMbDL1EzLkh9GBhXDx3JJHMb")] // decodes to 21 bytes
+    [InlineData("x3JJHMbDL1Ez Lkh9GBhXDw=")]
+    [InlineData("!3JJHMbDL1EzLkh9GBhXDw==")]
+    public void KeyThatIsNot16BytesInBase64_Is400(string key)
+    {
+        Assert.Equal(new HandshakeError("bad \"sec-websocket-key\" request header", 400), ServerHandshake.Validate(Read(Replace("Sec-WebSocket-Key", key))));
+    }
+
+    [Fact]
+    public void KeyGivenTwice_Is400()
+    {
+        string twice = SanityRequest.Replace("Sec-WebSocket-Version: 13\r\n", "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n");
+        Assert.Equal(new HandshakeError("bad \"sec-websocket-key\" request header", 400), ServerHandshake.Validate(Read(twice)));
+    }
+
+    [Fact]
+    public void NewChecks_ComeAfterTheOriginals()
+    {
+        // A POST without Upgrade gets the original's error, not the method's.
+        Assert.Equal("bad \"upgrade\" request header: nil", ServerHandshake.Validate(Read("POST / HTTP/1.1\r\n\r\n"))!.Message);
+    }
+
     [Fact]
     public void ChecksRunInTheOriginalsOrder()
     {

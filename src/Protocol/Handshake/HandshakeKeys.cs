@@ -23,6 +23,16 @@ public static class HandshakeKeys
     }
 
     /// <summary>
+    /// True when <paramref name="key"/> is a base64 value that decodes to 16 bytes (RFC 6455 §4.2.1):
+    /// exactly 24 characters, no white space.
+    /// </summary>
+    public static bool IsValidKey(string key)
+    {
+        Span<byte> decoded = stackalloc byte[18];
+        return key.Length == 24 && !key.Any(char.IsWhiteSpace) && Convert.TryFromBase64String(key, decoded, out int written) && written == 16;
+    }
+
+    /// <summary>
     /// A new client key. RFC 6455 §4.1: "a randomly selected 16-byte value that has been
     /// base64-encoded", 24 characters ending in "==".
     /// </summary>

@@ -28,6 +28,18 @@ public sealed class HttpHeaders
         }
     }
 
+    /// <summary>How many fields are named <paramref name="name"/>.</summary>
+    public int CountOf(string name)
+    {
+        int count = 0;
+        foreach (var field in _fields)
+        {
+            if (string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase))
+                count++;
+        }
+        return count;
+    }
+
     /// <summary>
     /// The comma-separated elements of every field named <paramref name="name"/>, trimmed, empty ones
     /// dropped (the list syntax of RFC 9110 §5.6.1, which Sec-WebSocket-Protocol uses).

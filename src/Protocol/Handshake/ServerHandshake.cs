@@ -63,6 +63,19 @@ public static class ServerHandshake
         if (request.Headers["Sec-WebSocket-Version"] != "13")
             return new(ProtocolErrors.BadVersionRequestHeader, 426);
 
+        // What RFC 6455 §4.2.1 requires beyond the original's checks, after them so that a request
+        // the original refuses gets the original's error. "The method of the request MUST be GET"
+        // (methods are case-sensitive: "get" is not GET).
+        if (request.Method != "GET")
+            return new(ProtocolErrors.BadRequestMethod, 405);
+        // "A |Host| header field containing the server's authority."
+        if (request.Headers.CountOf("Host") != 1)
+            return new(ProtocolErrors.MissingHostRequestHeader, 400);
+        // "A |Sec-WebSocket-Key| header field with a base64-encoded value that, when decoded, is 16
+        // bytes in length." Given twice, it is not one such value.
+        if (request.Headers.CountOf("Sec-WebSocket-Key") != 1 || !HandshakeKeys.IsValidKey(request.Headers["Sec-WebSocket-Key"]!))
+            return new(ProtocolErrors.BadKeyRequestHeader, 400);
+
         return null;
     }
 
@@ -122,6 +135,7 @@ public static class ServerHandshake
             400 => "Bad Request",
             403 => "Forbidden",
             404 => "Not Found",
+            405 => "Method Not Allowed",
             426 => "Upgrade Required",
             431 => "Request Header Fields Too Large",
             500 => "Internal Server Error",
@@ -133,6 +147,9 @@ public static class ServerHandshake
             .Append("HTTP/1.1 ").Append(error.StatusCode).Append(' ').Append(reason).Append("\r\n");
         if (error.StatusCode == 426)
             response.Append("Sec-WebSocket-Version: 13\r\n");
+        // RFC 9110 §15.5.6: a 405 "MUST generate an Allow header field".
+        if (error.StatusCode == 405)
+            response.Append("Allow: GET\r\n");
         response.Append("Content-Type: text/plain; charset=utf-8\r\n")
             .Append("Content-Length: ").Append(body.Length).Append("\r\n")
             .Append("Connection: close\r\n\r\n");
