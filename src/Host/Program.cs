@@ -1,4 +1,5 @@
 using Cosocket.Host;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 // cosocket [serve] [options]: runs the service until SIGTERM or Ctrl-C (see CosocketHost.ServeUsage).
@@ -13,5 +14,11 @@ if (CosocketHost.ParseArguments(options) is null)
     Console.Error.WriteLine(ConnectCommand.Usage);
     return 2;
 }
-await CosocketHost.CreateBuilder(options).Build().RunAsync();
+using var host = CosocketHost.CreateBuilder(options).Build();
+if (PortCheck.FindConflict(host.Services.GetRequiredService<HostSettings>()) is { } conflict)
+{
+    Console.Error.WriteLine("cosocket: " + conflict);
+    return 1;
+}
+await host.RunAsync();
 return 0;
