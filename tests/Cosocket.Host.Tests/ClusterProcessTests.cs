@@ -74,7 +74,8 @@ internal sealed class ClusterNodes : IAsyncDisposable
         return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text));
     }
 
-    private static int FreePort()
+    /// <summary>A port nothing listens on now, on 127.0.0.1.</summary>
+    public static int FreePort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -209,6 +210,20 @@ public class ClusterProcessTests
             foreach (var peer in new[] { a, b })
                 Assert.Single(await ReadUntilAsync(peer, "news 2"), m => m == "news 2");
         }
+    }
+
+    [Fact]
+    public void Dockerfile_RestoresEveryProjectTheHostBuildsFrom_BeforeCopyingTheSources()
+    {
+        string dockerfile = File.ReadAllText(Path.Combine(PeerProcess.RepositoryRoot, "deploy", "Dockerfile"));
+        int sources = dockerfile.IndexOf("COPY src/ src/", StringComparison.Ordinal);
+        foreach (string project in Directory.EnumerateFiles(Path.Combine(PeerProcess.RepositoryRoot, "src"), "*.csproj", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(PeerProcess.RepositoryRoot, project).Replace('\\', '/');
+            int copied = dockerfile.IndexOf($"COPY {relative} ", StringComparison.Ordinal);
+            Assert.True(copied >= 0 && copied < sources, $"deploy/Dockerfile does not copy {relative} for the restore layer");
+        }
+        Assert.Contains("HEALTHCHECK", dockerfile, StringComparison.Ordinal);
     }
 
     [Fact]

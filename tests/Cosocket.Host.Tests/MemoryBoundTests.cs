@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -155,7 +154,7 @@ public class MemoryBoundTests
 
         public static async Task<HostProcess> StartAsync()
         {
-            int ws = FreePort(), http = FreePort();
+            int ws = ClusterNodes.FreePort(), http = ClusterNodes.FreePort();
             var process = PeerProcess.Start(PeerProcess.CosocketExecutable,
                 ["serve", "--listen", $"127.0.0.1:{ws}", "--http-listen", $"127.0.0.1:{http}", "--cluster-port", "0"],
                 Path.GetDirectoryName(PeerProcess.CosocketExecutable), watchFor: "cosocket HTTP on",
@@ -182,12 +181,6 @@ public class MemoryBoundTests
             return response.StatusCode;
         }
 
-        private static int FreePort()
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            return ((IPEndPoint)socket.LocalEndPoint!).Port;
-        }
 
         public void Dispose()
         {

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Cosocket.Host.Tests;
 
 /// <summary>A port another process holds: one line that names it, exit code 1, nothing started.</summary>
@@ -13,7 +10,7 @@ public class PortConflictTests
     [InlineData("cluster")]
     public async Task PortTaken_ExitsWithOneLineNamingIt(string taken)
     {
-        int ws = FreePort(), http = FreePort(), cluster = FreePort();
+        int ws = ClusterNodes.FreePort(), http = ClusterNodes.FreePort(), cluster = ClusterNodes.FreePort();
         string[] Arguments(int wsPort, int httpPort, int clusterPort) =>
             ["serve", "--listen", $"127.0.0.1:{wsPort}", "--http-listen", $"127.0.0.1:{httpPort}", "--cluster-port", $"{clusterPort}"];
         using var first = PeerProcess.Start(PeerProcess.CosocketExecutable, Arguments(ws, http, cluster),
@@ -22,9 +19,9 @@ public class PortConflictTests
 
         var (port, second) = taken switch
         {
-            "WebSocket" => (ws, Arguments(ws, FreePort(), 0)),
-            "HTTP" => (http, Arguments(FreePort(), http, 0)),
-            _ => (cluster, Arguments(FreePort(), FreePort(), cluster)),
+            "WebSocket" => (ws, Arguments(ws, ClusterNodes.FreePort(), 0)),
+            "HTTP" => (http, Arguments(ClusterNodes.FreePort(), http, 0)),
+            _ => (cluster, Arguments(ClusterNodes.FreePort(), ClusterNodes.FreePort(), cluster)),
         };
         var (exitCode, output) = await PeerProcess.RunAsync(PeerProcess.CosocketExecutable, second, Peer.Patience,
             Path.GetDirectoryName(PeerProcess.CosocketExecutable));
@@ -34,10 +31,4 @@ public class PortConflictTests
         Assert.Equal($"cosocket: cannot listen on 127.0.0.1:{port} ({taken} port): address already in use", Assert.Single(lines));
     }
 
-    private static int FreePort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
 }
