@@ -13,8 +13,9 @@ namespace Cosocket.Host;
 /// <param name="HttpListen">Where Kestrel serves the chat page, the publish API and health.</param>
 /// <param name="ApiToken">The bearer token the publish API requires; empty disables the API.</param>
 /// <param name="Cluster">How this node joins its cluster.</param>
+/// <param name="HttpMaxBodyLen">The largest body the publish API takes (a message's largest size).</param>
 public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null,
-    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null)
+    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null, long HttpMaxBodyLen = 1024 * 1024)
 {
     /// <summary>
     /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-message-len</c> and <c>cosocket.drain-timeout</c>
@@ -31,7 +32,10 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
             TlsFrom(config),
             http.Length > 0 ? EndPoint(http, "cosocket.http.listen") : new IPEndPoint(listen.Address, listen.Port == 0 ? 0 : listen.Port + 1000),
             overrides["Cosocket:Http:Token"] ?? config.GetString("cosocket.http.token", ""),
-            ClusterSettings.From(config, overrides));
+            ClusterSettings.From(config, overrides),
+            config.GetLong("cosocket.http.max-body-len", 1024 * 1024) is > 0 and var maxBody
+                ? maxBody
+                : throw new ConfigurationException("cosocket.http.max-body-len must be positive"));
     }
 
     private static IPEndPoint EndPoint(string? text, string key) => TryParseEndPoint(text, out var endPoint)

@@ -28,8 +28,14 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(settings.HttpListen!));
+        // Kestrel's and ASP.NET Core's warnings and errors (a failed request, a 500) are logged;
+        // their start-up chatter is not.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(settings.HttpListen!);
+            kestrel.Limits.MaxRequestBodySize = settings.HttpMaxBodyLen;
+        });
         _app = builder.Build();
         Map(_app);
         await _app.StartAsync(cancellationToken);
@@ -56,37 +62,48 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         app.MapGet("/health", () => Results.Text($"ok {Cluster.Get(system).SelfMember.Status}"));
         app.MapGet("/metrics", MetricsAsync);
         app.MapGet("/api/cluster/members", MembersAsync);
-        app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, async deliver =>
+        app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, AddressNames.Check("topic", topic), async deliver =>
         {
             var result = await webSockets.Cluster!.PublishAsync(topic, deliver);
             return result.Published ? Results.Accepted(value: new { published = true }) : Results.NotFound(new { error = result.Err });
         }));
-        app.MapPost("/api/users/{user}", async (string user, HttpRequest request) => await Authorized(request, async deliver =>
+        app.MapPost("/api/users/{user}", async (string user, HttpRequest request) => await Authorized(request, AddressNames.Check("user", user), async deliver =>
             Delivered(await webSockets.Cluster!.SendToUserAsync(user, deliver))));
-        app.MapPost("/api/connections/{id}", async (string id, HttpRequest request) => await Authorized(request, async deliver =>
+        app.MapPost("/api/connections/{id}", async (string id, HttpRequest request) => await Authorized(request, null, async deliver =>
             Delivered(await webSockets.Cluster!.SendToConnectionAsync(id, deliver))));
     }
 
+    /// <summary>The longest a members long poll may wait, in seconds.</summary>
+    private const int MaxMembersTimeout = 300;
+
     /// <summary>
     /// The members that are Up; with <c>?count=N</c> it answers once exactly N are (a long poll, up to
-    /// <c>?timeout=</c> seconds, 30 by default, then 408), so a caller waits for the cluster to form
-    /// or to converge after a node is lost, without polling.
+    /// <c>?timeout=</c> seconds, 30 by default, at most 300, then 408), listing the members it saw
+    /// reach that count, so a caller waits for the cluster to form or to converge after a node is
+    /// lost, without polling. A caller that goes away ends its wait.
     /// </summary>
-    private async Task<IResult> MembersAsync(int? count, int? timeout)
+    private async Task<IResult> MembersAsync(int? count, int? timeout, HttpContext context)
     {
         var cluster = Cluster.Get(system);
         string[] Up() => [.. cluster.State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address.ToString()).Order()];
+        if (count is < 1 or > 1000 || timeout is < 0 or > MaxMembersTimeout)
+            return Results.BadRequest(new { error = $"count must be 1 to 1000 and timeout 0 to {MaxMembersTimeout} seconds" });
         if (count is { } wanted)
         {
-            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reached = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
             var watcher = system.ActorOf(Props.Create(() => new MembershipWatcher(wanted, reached)));
             try
             {
-                await reached.Task.WaitAsync(TimeSpan.FromSeconds(timeout ?? 30));
+                string[] members = await reached.Task.WaitAsync(TimeSpan.FromSeconds(timeout ?? 30), context.RequestAborted);
+                return Results.Json(new { self = cluster.SelfAddress.ToString(), up = members });
             }
             catch (TimeoutException)
             {
                 return Results.Json(new { up = Up() }, statusCode: StatusCodes.Status408RequestTimeout);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                return Results.Empty; // nobody is left to answer
             }
             finally
             {
@@ -126,20 +143,42 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         return Results.Text(text.ToString(), "text/plain; version=0.0.4");
     }
 
-    private async Task<IResult> Authorized(HttpRequest request, Func<Deliver, Task<IResult>> action)
+    /// <summary>
+    /// The publish API's checks, cheapest first and before the body is read: the token (403 while
+    /// none is configured, 401 when wrong), the target's name (400), the body's size (413, from
+    /// <c>Content-Length</c> or while reading, never past <c>cosocket.http.max-body-len</c>), text
+    /// that is not UTF-8 (400). Then <paramref name="action"/> delivers it.
+    /// </summary>
+    private async Task<IResult> Authorized(HttpRequest request, string? invalidTarget, Func<Deliver, Task<IResult>> action)
     {
         if (settings.ApiToken.Length == 0)
             return Results.Json(new { error = "the publish API is off: set cosocket.http.token" }, statusCode: StatusCodes.Status403Forbidden);
         // Compared in constant time: the time taken says nothing about how much of a guess was right.
         if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()), Encoding.UTF8.GetBytes("Bearer " + settings.ApiToken)))
             return Results.Json(new { error = "missing or wrong bearer token" }, statusCode: StatusCodes.Status401Unauthorized);
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body);
+        if (invalidTarget is not null)
+            return Results.BadRequest(new { error = invalidTarget });
+        if (request.ContentLength > settings.HttpMaxBodyLen)
+            return TooLarge();
+        byte[] body;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException tooLarge) when (tooLarge.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
         bool binary = request.ContentType?.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase) == true;
-        if (!binary && !System.Text.Unicode.Utf8.IsValid(body.GetBuffer().AsSpan(0, (int)body.Length)))
+        if (!binary && !System.Text.Unicode.Utf8.IsValid(body))
             return Results.BadRequest(new { error = "a text message must be UTF-8; send binary as application/octet-stream" });
-        return await action(new Deliver(!binary, body.ToArray()));
+        return await action(new Deliver(!binary, body));
     }
+
+    private IResult TooLarge() =>
+        Results.Json(new { error = $"the body is over cosocket.http.max-body-len ({settings.HttpMaxBodyLen} bytes)" }, statusCode: StatusCodes.Status413PayloadTooLarge);
 
     private static IResult Delivered(DeliveryResult result) =>
         result.Err is null ? Results.Ok(new { delivered = result.Delivered }) : Results.NotFound(new { delivered = 0, error = result.Err });
@@ -154,12 +193,12 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         private readonly HashSet<Address> _up = [];
         private readonly HashSet<Address> _unreachable = [];
 
-        public MembershipWatcher(int wanted, TaskCompletionSource reached)
+        public MembershipWatcher(int wanted, TaskCompletionSource<string[]> reached)
         {
             void Check()
             {
                 if (_up.Count == wanted && _unreachable.Count == 0)
-                    reached.TrySetResult();
+                    reached.TrySetResult([.. _up.Select(a => a.ToString()).Order()]);
             }
             Receive<ClusterEvent.CurrentClusterState>(state =>
             {

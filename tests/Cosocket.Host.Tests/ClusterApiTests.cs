@@ -194,6 +194,62 @@ public sealed class ClusterApiTests : IAsyncLifetime
         Assert.Equal("fine", JsonNode.Parse(await ann.ReceiveAsync())!["text"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("count=3&timeout=-1")]
+    [InlineData("count=3&timeout=2147483647")]
+    [InlineData("count=0")]
+    public async Task MembersLongPoll_WithParametersOutOfRange_Is400(string query)
+    {
+        using var response = await _http.GetAsync(new Uri(_host.Http, "/api/cluster/members?" + query));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("timeout 0 to 300 seconds", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MembersLongPoll_ListsTheMembersItWaitedFor()
+    {
+        using var response = await _http.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=1&timeout=10"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["up"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task PublishApi_BodyOverTheLimit_Is413_WithContentLengthOrChunked()
+    {
+        var (peer, _) = await Peer.JoinAsync(Ws, null, "limits");
+        using (peer)
+        {
+            byte[] tooLarge = new byte[1024 * 1024 + 1];
+            using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_host.Http, "/api/topics/limits")) { Content = new ByteArrayContent(tooLarge) })
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+                using var response = await _http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            }
+            using (var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_host.Http, "/api/topics/limits")) { Content = new StreamContent(new MemoryStream(tooLarge)) })
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+                request.Headers.TransferEncodingChunked = true;
+                using var response = await _http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+            }
+            // The limit itself is taken.
+            var (status, _) = await PostAsync("/api/topics/limits", new string('x', 1024 * 1024));
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            Assert.Equal(1024 * 1024, (await peer.ReceiveAsync()).Length);
+        }
+    }
+
+    [Fact]
+    public async Task PublishApi_ChecksTheTokenAndTheTargetBeforeTheBody()
+    {
+        var (status, _) = await PostAsync("/api/topics/x", new string('x', 2 * 1024 * 1024), token: "wrong");
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        (status, var body) = await PostAsync("/api/topics/%01", new string('x', 2 * 1024 * 1024));
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("a topic must be", body!["error"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PublishApi_WithoutTheToken_Is401()
     {

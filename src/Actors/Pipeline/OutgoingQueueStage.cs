@@ -115,27 +115,19 @@ internal sealed class OutgoingQueue
     }
 
     /// <summary>Queues a frame without waiting: refused while the budget is spent.</summary>
-    public PostResult TryPost(OutgoingFrame frame)
-    {
-        lock (_lock)
-        {
-            if (_completed || _closed)
-                return PostResult.Closed;
-            if (_queuedBytes >= _budget)
-                return PostResult.OverBudget;
-            Enqueue(frame);
-        }
-        Wake();
-        return PostResult.Queued;
-    }
+    public PostResult TryPost(OutgoingFrame frame) => Post(frame, withinBudget: true);
 
     /// <summary>Queues a control frame this side originates (a close, a keepalive ping) whatever the budget.</summary>
-    public PostResult PostControl(OutgoingFrame frame)
+    public PostResult PostControl(OutgoingFrame frame) => Post(frame, withinBudget: false);
+
+    private PostResult Post(OutgoingFrame frame, bool withinBudget)
     {
         lock (_lock)
         {
             if (_completed || _closed)
                 return PostResult.Closed;
+            if (withinBudget && _queuedBytes >= _budget)
+                return PostResult.OverBudget;
             Enqueue(frame);
         }
         Wake();
