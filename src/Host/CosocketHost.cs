@@ -81,6 +81,9 @@ public static class CosocketHost
                     .WithKubernetesDiscovery(podLabelSelector: "app=cosocket");
             }
         });
+        // Everything ends within the drain timeout (the WebSocket drain and the HTTP side's shutdown
+        // run together), plus a margin for the actor system's own stop.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton<WebSocketService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<WebSocketService>());
         builder.Services.AddSingleton<HttpApi>();

@@ -18,9 +18,11 @@ namespace Cosocket.Host;
 /// the body sent as a text message (or binary with <c>Content-Type: application/octet-stream</c>),
 /// protected by <c>Authorization: Bearer {cosocket.http.token}</c>.
 /// </summary>
-public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocketService webSockets, ILogger<HttpApi> logger) : IHostedService
+public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocketService webSockets, IHostApplicationLifetime lifetime,
+    ILogger<HttpApi> logger) : IHostedService
 {
     private WebApplication? _app;
+    private int _pendingMemberPolls;
 
     /// <summary>Where Kestrel listens, once started.</summary>
     public Uri? Address { get; private set; }
@@ -92,9 +94,11 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         {
             var reached = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
             var watcher = system.ActorOf(Props.Create(() => new MembershipWatcher(wanted, reached)));
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            Interlocked.Increment(ref _pendingMemberPolls);
             try
             {
-                string[] members = await reached.Task.WaitAsync(TimeSpan.FromSeconds(timeout ?? 30), context.RequestAborted);
+                string[] members = await reached.Task.WaitAsync(TimeSpan.FromSeconds(timeout ?? 30), ended.Token);
                 return Results.Json(new { self = cluster.SelfAddress.ToString(), up = members });
             }
             catch (TimeoutException)
@@ -105,8 +109,14 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             {
                 return Results.Empty; // nobody is left to answer
             }
+            catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // Answered at once, so that the HTTP side's shutdown does not wait for the poll.
+                return Results.Json(new { error = "shutting down", up = Up() }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
             finally
             {
+                Interlocked.Decrement(ref _pendingMemberPolls);
                 system.Stop(watcher);
             }
         }
@@ -128,6 +138,9 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         foreach (var group in state.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
             text.AppendLine($"cosocket_cluster_members{{status=\"{group.Key.ToString().ToLowerInvariant()}\"}} {group.Count()}");
         text.AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}")
+            .AppendLine("# HELP cosocket_http_member_polls Membership long polls (GET /api/cluster/members?count=N) waiting on this node.")
+            .AppendLine("# TYPE cosocket_http_member_polls gauge")
+            .AppendLine($"cosocket_http_member_polls {Volatile.Read(ref _pendingMemberPolls)}")
             .AppendLine("# HELP cosocket_slow_consumer_closes_total Connections closed with 1008 because a message sent to them found their outgoing byte budget spent.")
             .AppendLine("# TYPE cosocket_slow_consumer_closes_total counter")
             .AppendLine($"cosocket_slow_consumer_closes_total {Actors.Connections.ConnectionCounters.SlowConsumerCloses}")

@@ -11,11 +11,15 @@ namespace Cosocket.Host;
 /// The WebSocket listener and this node's part of the cluster as a hosted service: it binds when the
 /// host starts (connection ids carry the node's tag), joins the cluster (itself when no seed node is
 /// configured), and, when the host stops (SIGTERM, Ctrl-C), stops accepting, sends close 1001 to every
-/// connection, waits a bounded time for them to end, and only then lets the actor system stop.
+/// connection, waits a bounded time for them to end, and only then lets the actor system stop. The
+/// drain starts the moment the host is told to stop, so it runs while the HTTP side shuts down.
 /// </summary>
-public sealed class WebSocketService(ActorSystem system, HostSettings settings, ServerOptions options, ILogger<WebSocketService> logger) : IHostedService
+public sealed class WebSocketService(ActorSystem system, HostSettings settings, ServerOptions options, IHostApplicationLifetime lifetime,
+    ILogger<WebSocketService> logger) : IHostedService
 {
+    private readonly Lock _lock = new();
     private ServerBinding? _binding;
+    private Task? _drain;
 
     /// <summary>Where the listener is bound, once started.</summary>
     public ServerBinding? Binding => _binding;
@@ -38,16 +42,24 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
             cluster.Join(cluster.SelfAddress);
         logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames, /connect, /chat/{{room}}; cluster node {Address}",
             settings.Tls is null ? "ws" : "wss", _binding.EndPoint, cluster.SelfAddress);
+        lifetime.ApplicationStopping.Register(() => Drain());
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => Drain();
+
+    /// <summary>The drain, started once, by whichever comes first: the host's stopping signal or this service's stop.</summary>
+    private Task Drain()
     {
-        if (_binding is null)
-            return;
+        lock (_lock)
+            return _drain ??= _binding is null ? Task.CompletedTask : DrainAsync(_binding);
+    }
+
+    private async Task DrainAsync(ServerBinding binding)
+    {
         try
         {
-            int cut = await _binding.DrainAsync(settings.DrainTimeout);
+            int cut = await binding.DrainAsync(settings.DrainTimeout);
             logger.LogInformation("cosocket drained: {Cut} connection(s) did not close in time and were cut", cut);
         }
         catch (Exception error) when (error is AskTimeoutException or OperationCanceledException)
