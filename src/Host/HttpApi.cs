@@ -61,7 +61,7 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             string host = context.Request.Host.Host.Contains(':') ? $"[{context.Request.Host.Host}]" : context.Request.Host.Host;
             return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{webSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
         });
-        app.MapGet("/health", () => Results.Text($"ok {Cluster.Get(system).SelfMember.Status}"));
+        app.MapGet("/health", HealthAsync);
         app.MapGet("/metrics", MetricsAsync);
         app.MapGet("/api/cluster/members", MembersAsync);
         app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, AddressNames.Check("topic", topic), async deliver =>
@@ -73,6 +73,19 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             Delivered(await webSockets.Cluster!.SendToUserAsync(user, deliver))));
         app.MapPost("/api/connections/{id}", async (string id, HttpRequest request) => await Authorized(request, null, async deliver =>
             Delivered(await webSockets.Cluster!.SendToConnectionAsync(id, deliver))));
+    }
+
+    /// <summary>
+    /// 200 <c>ok {member status}</c> while the node serves; 503 <c>degraded: …</c> while its
+    /// listener cannot accept connections (out of file descriptors, say), until it can again.
+    /// </summary>
+    private async Task<IResult> HealthAsync()
+    {
+        string status = Cluster.Get(system).SelfMember.Status.ToString();
+        var health = await webSockets.Binding!.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
+        return health.AcceptError is { } error
+            ? Results.Text($"degraded {status}: accepting WebSocket connections fails: {error}", statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Text($"ok {status}");
     }
 
     /// <summary>The longest a members long poll may wait, in seconds.</summary>

@@ -15,6 +15,9 @@ internal sealed class PeerProcess : IDisposable
 
     private PeerProcess(Process process) => _process = process;
 
+    /// <summary>The operating system's id of the process.</summary>
+    public int Id => _process.Id;
+
     /// <summary>The folder of the interop peers (tests/interop), found upwards from the test binaries.</summary>
     public static string InteropDirectory
     {

@@ -41,6 +41,7 @@ public static class CosocketServer
         string idPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(system);
+        AssemblyPreload.LoadClosure(typeof(CosocketServer).Assembly);
         options ??= new ServerOptions();
         if (options.Validate() is { } invalid)
             throw new ArgumentException(invalid, nameof(options));

@@ -35,6 +35,14 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
     /// </summary>
     public TimeSpan? DeadPeerTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Connections one listener keeps at once: 10,000. One more is answered 503 before any upgrade
+    /// and closed, so the process refuses cleanly before the operating system's limit on open files
+    /// (<c>ulimit -n</c>) makes accepting fail. Keep it below that limit, with room for the process's
+    /// other files and sockets (a few hundred).
+    /// </summary>
+    public int MaxConnections { get; init; } = 10_000;
+
     /// <inheritdoc/>
     public override string? Validate()
     {
@@ -44,6 +52,8 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             return "max_header_len must be positive";
         if (HandshakeTimeout <= TimeSpan.Zero)
             return "handshake_timeout must be positive";
+        if (MaxConnections <= 0)
+            return "max_connections must be positive";
         if (DeadPeerTimeout is { } dead && dead < TimeSpan.FromSeconds(8))
             return "dead_peer_timeout must be at least 8 s";
         if (Protocols is not null && Protocols.Any(string.IsNullOrWhiteSpace))
@@ -69,6 +79,7 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             HandshakeTimeout = section.GetTimeSpan("handshake-timeout", defaults.HandshakeTimeout),
             CloseTimeout = section.GetTimeSpan("close-timeout", defaults.CloseTimeout),
             MaxOutgoingBytes = section.GetLong("max-outgoing-bytes", defaults.MaxOutgoingBytes),
+            MaxConnections = section.GetInt("max-connections", defaults.MaxConnections),
             DeadPeerTimeout = section.GetString("dead-peer-timeout", null) is "off" or "" ? null : section.GetTimeSpan("dead-peer-timeout", defaults.DeadPeerTimeout),
             Messages = MessagesFromConfig(section.GetConfig("messages"), defaults.Messages),
         };

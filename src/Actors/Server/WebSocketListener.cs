@@ -23,9 +23,24 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     /// <param name="Remaining">Connections still open when the time ran out; they are cut as the listener stops.</param>
     public sealed record Drained(int Remaining);
 
+    /// <summary>Answered with <see cref="Health"/>.</summary>
+    public sealed record GetHealth;
+
+    /// <param name="AcceptError">Why the last accept failed, while accepting fails (the process is out
+    /// of file descriptors, say); null while connections are accepted.</param>
+    public sealed record Health(int Connections, string? AcceptError);
+
     private sealed record DrainTimedOut;
     private sealed record Accepted(Socket Socket);
     private sealed record AcceptFailed(Exception Error);
+    private sealed record RetryAccept;
+
+    /// <summary>The first wait after a failed accept; it doubles with each failure up to <see cref="MaxAcceptBackoff"/>.</summary>
+    private static readonly TimeSpan MinAcceptBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxAcceptBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>Failed accepts are logged at most once this often, with how many were not.</summary>
+    private static readonly TimeSpan AcceptWarningInterval = TimeSpan.FromSeconds(10);
 
     private readonly Socket _listener;
     private readonly WebSocketRoutes _routes;
@@ -38,6 +53,12 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     // The connection children; the materializer's supervisor is a child too, and is not one of them.
     private readonly HashSet<IActorRef> _connections = [];
     private IActorRef? _drainRequester;
+    private readonly int _maxConnections;
+    private int _refusing;
+    private TimeSpan _acceptBackoff = TimeSpan.Zero;
+    private string? _acceptError;
+    private DateTime _lastAcceptWarning = DateTime.MinValue;
+    private int _unloggedAcceptFailures;
 
     /// <param name="listener">A bound, listening socket; the listener owns it from now on.</param>
     private readonly ServerTls? _tls;
@@ -51,6 +72,13 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
         _routes = routes;
         _options = options;
         _registry = registry;
+        _maxConnections = options.MaxConnections;
+        if (DescriptorBudget.Room() is { } room && room < _maxConnections)
+        {
+            _maxConnections = Math.Max(1, room);
+            _log.Warning("max-connections lowered from {0} to {1}: that is what the limit on open files (ulimit -n) leaves, with {2} to spare",
+                options.MaxConnections, _maxConnections, DescriptorBudget.Reserve);
+        }
 
         Receive<GetBoundEndPoint>(_ => Sender.Tell(new Bound((IPEndPoint)_listener.LocalEndPoint!)));
         Receive<Accepted>(m =>
@@ -60,11 +88,22 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 m.Socket.Dispose();
                 return;
             }
-            string id = _idPrefix + Guid.NewGuid().ToString("N");
-            var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer, _tls), "connection-" + id);
-            _connections.Add(Context.Watch(connection));
+            if (_acceptError is not null)
+                _log.Info("accepting connections again after: {0}", _acceptError);
+            _acceptBackoff = TimeSpan.Zero;
+            _acceptError = null;
+            if (_connections.Count >= _maxConnections)
+                Refuse(m.Socket);
+            else
+            {
+                string id = _idPrefix + Guid.NewGuid().ToString("N");
+                var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer, _tls), "connection-" + id);
+                _connections.Add(Context.Watch(connection));
+            }
             AcceptNext();
         });
+        Receive<GetHealth>(_ => Sender.Tell(new Health(_connections.Count, _acceptError)));
+        Receive<RetryAccept>(_ => AcceptNext());
         Receive<Drain>(OnDrain);
         Receive<Terminated>(m =>
         {
@@ -76,8 +115,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
         {
             if (m.Error is ObjectDisposedException || _drainRequester is not null)
                 return;
-            _log.Warning("accept failed: {0}", m.Error.Message);
-            AcceptNext();
+            OnAcceptFailed(m.Error);
         });
     }
 
@@ -110,6 +148,71 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _listener.Dispose();
 
+    /// <summary>
+    /// A failed accept (out of file descriptors, most often) is retried after a wait that doubles,
+    /// 10 ms to 1 s, so the loop neither spins nor gives up; warnings are rate-limited; the health
+    /// answer says accepting fails until one succeeds again.
+    /// </summary>
+    private void OnAcceptFailed(Exception error)
+    {
+        _acceptError = error.Message;
+        _acceptBackoff = _acceptBackoff == TimeSpan.Zero ? MinAcceptBackoff : TimeSpan.FromTicks(Math.Min(_acceptBackoff.Ticks * 2, MaxAcceptBackoff.Ticks));
+        var now = DateTime.UtcNow;
+        if (now - _lastAcceptWarning >= AcceptWarningInterval)
+        {
+            _log.Warning("accept failed: {0}{1}; retrying in up to {2} ms", error.Message,
+                _unloggedAcceptFailures > 0 ? $" (and {_unloggedAcceptFailures} more failures since the last warning)" : "", (int)MaxAcceptBackoff.TotalMilliseconds);
+            _lastAcceptWarning = now;
+            _unloggedAcceptFailures = 0;
+        }
+        else
+            _unloggedAcceptFailures++;
+        Timers.StartSingleTimer(nameof(RetryAccept), new RetryAccept(), _acceptBackoff);
+    }
+
+    /// <summary>Refusals that may linger at once; past them a refused socket is closed at once, so
+    /// that a flood of connections cannot hold descriptors through its refusals.</summary>
+    private const int MaxLingeringRefusals = 64;
+
+    /// <summary>Over <see cref="ServerOptions.MaxConnections"/>: 503 before any upgrade.</summary>
+    private void Refuse(Socket socket)
+    {
+        if (Interlocked.Increment(ref _refusing) > MaxLingeringRefusals)
+        {
+            Interlocked.Decrement(ref _refusing);
+            socket.Dispose();
+            return;
+        }
+        _ = RefuseAsync(socket).ContinueWith(_ => Interlocked.Decrement(ref _refusing), TaskScheduler.Default);
+    }
+
+    /// <summary>The 503 goes out, then the socket is closed once the client has had a moment to read
+    /// it (the request is not read, and closing with unread input would reset the connection and lose
+    /// the answer).</summary>
+    private static async Task RefuseAsync(Socket socket)
+    {
+        using (socket)
+        {
+            try
+            {
+                await socket.SendAsync(TooManyConnections).ConfigureAwait(false);
+                socket.Shutdown(SocketShutdown.Send);
+                using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                byte[] discard = new byte[1024];
+                while (await socket.ReceiveAsync(discard, linger.Token).ConfigureAwait(false) > 0)
+                {
+                }
+            }
+            catch (Exception gone) when (gone is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The client left, or did not close within the second: the socket goes either way.
+            }
+        }
+    }
+
+    private static readonly byte[] TooManyConnections =
+        Protocol.Handshake.ServerHandshake.BuildRejection(new Protocol.Handshake.HandshakeError("too many connections", 503));
+
     private void AcceptNext()
     {
         var self = Self;
@@ -121,10 +224,17 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
 
     private static Socket ConfigureAccepted(Socket socket, TimeSpan? deadPeerTimeout)
     {
-        // Frames are small and latency matters more than segment count; writes are coalesced upstream.
-        socket.NoDelay = true;
-        if (deadPeerTimeout is { } timeout)
-            DeadPeerDetection.Apply(socket, timeout);
+        try
+        {
+            // Frames are small and latency matters more than segment count; writes are coalesced upstream.
+            socket.NoDelay = true;
+            if (deadPeerTimeout is { } timeout)
+                DeadPeerDetection.Apply(socket, timeout);
+        }
+        catch (SocketException)
+        {
+            // The peer is already gone: the connection finds out on its first read.
+        }
         return socket;
     }
 }
