@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -33,7 +31,7 @@ public class MemoryBoundTests
     [Fact]
     public async Task HeaderOnlyFrames_300ConnectionsDeclaring16MiB_HoldNoPayloadMemory()
     {
-        using var host = await HostProcess.StartAsync();
+        using var host = await HostProcess.StartAsync(Token);
         var before = await host.MemoryAsync();
 
         var clients = new List<RawWebSocket>();
@@ -64,7 +62,7 @@ public class MemoryBoundTests
     [Fact]
     public async Task PingFlood_150MBOfPingsNeverRead_PongsCoalesceAndMemoryStaysBounded()
     {
-        using var host = await HostProcess.StartAsync();
+        using var host = await HostProcess.StartAsync(Token);
         var before = await host.MemoryAsync();
         using var client = await RawWebSocket.ConnectAsync(host.WsPort, "/echo");
 
@@ -101,7 +99,7 @@ public class MemoryBoundTests
     [Fact]
     public async Task SlowSubscriber_200MBPublishedAndNeverRead_IsClosedAsSlowConsumer()
     {
-        using var host = await HostProcess.StartAsync();
+        using var host = await HostProcess.StartAsync(Token);
         var before = await host.MemoryAsync();
         using var subscriber = await RawWebSocket.ConnectAsync(host.WsPort, "/connect?topic=firehose");
         var (welcomeOpcode, welcome) = await subscriber.ReadFrameAsync();
@@ -134,58 +132,5 @@ public class MemoryBoundTests
         }
         Assert.True(backlog <= 16 * message.Length, $"{backlog:N0} bytes were queued for a subscriber that never read");
         Assert.Contains("cosocket_slow_consumer_closes_total 1", await host.MetricsAsync(), StringComparison.Ordinal);
-    }
-
-    /// <summary>A <c>cosocket serve</c> process on free ports, alone in its cluster.</summary>
-    private sealed class HostProcess : IDisposable
-    {
-        private readonly PeerProcess _process;
-        private readonly HttpClient _http;
-
-        private HostProcess(PeerProcess process, int wsPort, int httpPort)
-        {
-            _process = process;
-            WsPort = wsPort;
-            _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = Peer.Patience };
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
-        }
-
-        public int WsPort { get; }
-
-        public static async Task<HostProcess> StartAsync()
-        {
-            int ws = ClusterNodes.FreePort(), http = ClusterNodes.FreePort();
-            var process = PeerProcess.Start(PeerProcess.CosocketExecutable,
-                ["serve", "--listen", $"127.0.0.1:{ws}", "--http-listen", $"127.0.0.1:{http}", "--cluster-port", "0"],
-                Path.GetDirectoryName(PeerProcess.CosocketExecutable), watchFor: "cosocket HTTP on",
-                environment: new Dictionary<string, string> { ["COSOCKET__HTTP__TOKEN"] = Token, ["DOTNET_GCgen0MaxBudget"] = "0x400000" });
-            await process.WaitForWatchedAsync(Peer.Patience);
-            return new HostProcess(process, ws, http);
-        }
-
-        public async Task<string> MetricsAsync() => await _http.GetStringAsync("/metrics");
-
-        /// <summary>Resident memory and the GC heap, as the process reports them in <c>/metrics</c>.</summary>
-        public async Task<(long Resident, long Heap)> MemoryAsync()
-        {
-            string metrics = await MetricsAsync();
-            long Gauge(string name) => long.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
-            return (Gauge("cosocket_process_resident_bytes"), Gauge("cosocket_gc_heap_bytes"));
-        }
-
-        public async Task<HttpStatusCode> PublishAsync(string topic, byte[] body)
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            using var response = await _http.PostAsync($"/api/topics/{topic}", content);
-            return response.StatusCode;
-        }
-
-
-        public void Dispose()
-        {
-            _http.Dispose();
-            _process.Dispose();
-        }
     }
 }

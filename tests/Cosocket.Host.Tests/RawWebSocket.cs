@@ -123,5 +123,12 @@ internal sealed class RawWebSocket : IDisposable
         return one[0];
     }
 
+    /// <summary>Ends the connection with a reset (SO_LINGER 0): no FIN, no close frame.</summary>
+    public void Reset()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _stream.Dispose();
+    }
+
     public void Dispose() => _stream.Dispose();
 }
