@@ -28,9 +28,11 @@ public sealed class CosocketCluster
     private readonly IActorRef _sessions;
     private readonly IActorRef _directory;
     private readonly IActorRef _mediator;
+    private readonly Akka.Cluster.Cluster _cluster;
 
-    private CosocketCluster(IActorRef router, IActorRef sessions, IActorRef directory, IActorRef mediator)
+    private CosocketCluster(IActorRef router, IActorRef sessions, IActorRef directory, IActorRef mediator, Akka.Cluster.Cluster cluster)
     {
+        _cluster = cluster;
         _router = router;
         _sessions = sessions;
         _directory = directory;
@@ -49,7 +51,7 @@ public sealed class CosocketCluster
             ClusterShardingSettings.Create(system), new UserSession.MessageExtractor(shards));
         var router = system.ActorOf(ConnectionRouter.Props(), ConnectionRouter.Name);
         var directory = system.ActorOf(UserDirectory.Props(sessions), "cosocket-users");
-        return new CosocketCluster(router, sessions, directory, DistributedPubSub.Get(system).Mediator);
+        return new CosocketCluster(router, sessions, directory, DistributedPubSub.Get(system).Mediator, Akka.Cluster.Cluster.Get(system));
     }
 
     /// <summary>Connection ids of this node are looked up in <paramref name="registry"/> (a listener's).</summary>
@@ -67,8 +69,10 @@ public sealed class CosocketCluster
 
     /// <summary>
     /// Publishes to every connection subscribed to <paramref name="topic"/> on any node, each once.
-    /// A topic no node has subscribers for (as far as the mediators' gossip knows) is not published:
-    /// <see cref="PublishResult.NoSubscribers"/>.
+    /// A topic this node knows no subscriber of is not published: <see cref="PublishResult.NoSubscribers"/>
+    /// on a node alone in its cluster, <see cref="PublishResult.NoSubscribersKnownYet"/> when other
+    /// nodes may have subscribed within the last gossip interval. A subscription on this node is
+    /// known at once (<see cref="SubscribeAsync"/> completes once the local mediator has it).
     /// </summary>
     public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
     {
@@ -85,7 +89,12 @@ public sealed class CosocketCluster
         }
         // The mediator lists topics by their names in actor paths, URL-encoded ("chat%3Alobby").
         if (!topics.Topics.Contains(topic) && !topics.Topics.Contains(Uri.EscapeDataString(topic)))
-            return new PublishResult(PublishResult.NoSubscribers);
+        {
+            // Alone, this node's view is the whole truth; with other nodes, their subscriptions of
+            // the last gossip interval may not be in it yet.
+            bool alone = _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) <= 1;
+            return new PublishResult(alone ? PublishResult.NoSubscribers : PublishResult.NoSubscribersKnownYet);
+        }
         _mediator.Tell(new Publish(topic, message));
         return new PublishResult(null);
     }

@@ -46,6 +46,10 @@ public sealed record PublishResult(string? Err)
 {
     public const string NoSubscribers = "no subscribers";
 
+    /// <summary>In a cluster of several nodes, this node knows of no subscriber: a subscription made on
+    /// another node in the last moment (the mediators' gossip interval, 250 ms) may not have reached it.</summary>
+    public const string NoSubscribersKnownYet = "no subscribers known on this node yet";
+
     public bool Published => Err is null;
 }
 
