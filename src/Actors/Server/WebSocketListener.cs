@@ -43,6 +43,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private static readonly TimeSpan AcceptWarningInterval = TimeSpan.FromSeconds(10);
 
     private readonly Socket _listener;
+    private readonly Func<Task<Socket>> _accept;
     private readonly WebSocketRoutes _routes;
     private readonly ServerOptions _options;
     private readonly IActorRef _registry;
@@ -65,10 +66,19 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private readonly string _idPrefix;
 
     public WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null, string idPrefix = "")
+        : this(listener, routes, options, registry, tls, idPrefix, accept: null)
+    {
+    }
+
+    /// <param name="accept">Accepts the next connection; null: the listening socket's own accept.
+    /// Tests put failures here that a real socket gives only when the process is out of descriptors.</param>
+    internal WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls, string idPrefix,
+        Func<Task<Socket>>? accept)
     {
         _tls = tls;
         _idPrefix = idPrefix;
         _listener = listener;
+        _accept = accept ?? listener.AcceptAsync;
         _routes = routes;
         _options = options;
         _registry = registry;
@@ -117,6 +127,22 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 return;
             OnAcceptFailed(m.Error);
         });
+    }
+
+    /// <summary>A listener whose connections come from <paramref name="accept"/> (tests).</summary>
+    internal static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, Func<Task<Socket>> accept) =>
+        Akka.Actor.Props.CreateBy(new Producer(() => new WebSocketListener(listener, routes, options, registry, null, "", accept)));
+
+    /// <summary>Creates the listener through its internal constructor, which Akka's reflection does not see.</summary>
+    private sealed class Producer(Func<WebSocketListener> create) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(WebSocketListener);
+
+        public ActorBase Produce() => create();
+
+        public void Release(ActorBase actor)
+        {
+        }
     }
 
     public static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null, string idPrefix = "") =>
@@ -216,7 +242,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private void AcceptNext()
     {
         var self = Self;
-        _listener.AcceptAsync().ContinueWith(task => task.IsCompletedSuccessfully
+        _accept().ContinueWith(task => task.IsCompletedSuccessfully
             ? (object)new Accepted(ConfigureAccepted(task.Result, _options.DeadPeerTimeout))
             : new AcceptFailed(task.Exception?.GetBaseException() ?? new ObjectDisposedException(nameof(Socket))),
             TaskScheduler.Default).PipeTo(self);
