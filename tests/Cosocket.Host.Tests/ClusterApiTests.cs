@@ -206,6 +206,29 @@ public sealed class ClusterApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MembersLongPoll_AbandonedByItsCaller_EndsOnTheNode()
+    {
+        using var polling = new HttpClient { Timeout = Peer.Patience };
+        using var abandon = new CancellationTokenSource();
+        var polls = Enumerable.Range(0, 50)
+            .Select(_ => polling.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=5&timeout=300"), abandon.Token))
+            .ToArray();
+        await UntilMetricAsync("cosocket_http_member_polls 50");
+
+        abandon.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.WhenAll(polls));
+        // The node ends each wait as its caller goes, not after the 300 s the caller allowed.
+        await UntilMetricAsync("cosocket_http_member_polls 0");
+    }
+
+    private async Task UntilMetricAsync(string line)
+    {
+        var deadline = DateTime.UtcNow + Peer.Patience;
+        while (!(await _http.GetStringAsync(new Uri(_host.Http, "/metrics"))).Contains(line + "\n", StringComparison.Ordinal))
+            Assert.True(DateTime.UtcNow < deadline, $"/metrics never said {line}");
+    }
+
+    [Fact]
     public async Task MembersLongPoll_ListsTheMembersItWaitedFor()
     {
         using var response = await _http.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=1&timeout=10"));
