@@ -163,6 +163,9 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             .AppendLine("# HELP cosocket_gc_committed_bytes Memory the .NET garbage collector has committed (heaps and fragmentation).")
             .AppendLine("# TYPE cosocket_gc_committed_bytes gauge")
             .AppendLine($"cosocket_gc_committed_bytes {GC.GetGCMemoryInfo().TotalCommittedBytes}")
+            .AppendLine("# HELP cosocket_gc_allocated_bytes_total Bytes allocated on the managed heap since the process started.")
+            .AppendLine("# TYPE cosocket_gc_allocated_bytes_total counter")
+            .AppendLine($"cosocket_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}")
             .AppendLine("# HELP cosocket_gc_heap_bytes Bytes the .NET garbage collector counts as allocated now (live objects and garbage not yet collected).")
             .AppendLine("# TYPE cosocket_gc_heap_bytes gauge")
             .AppendLine($"cosocket_gc_heap_bytes {GC.GetTotalMemory(forceFullCollection: false)}");
