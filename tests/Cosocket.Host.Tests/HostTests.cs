@@ -58,6 +58,15 @@ public class HostSettingsTests
         Assert.Equal("127.0.0.1:8080", settings.Listen.ToString());
         Assert.Equal(16777216, settings.EchoMaxMessageLen);
         Assert.Equal(TimeSpan.FromSeconds(10), settings.DrainTimeout);
+        Assert.Equal(1024 * 1024, settings.HttpMaxBodyLen);
+    }
+
+    [Fact]
+    public void HttpMaxBodyLen_NotPositive_IsAConfigurationError()
+    {
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("cosocket.http.max-body-len = 0").WithFallback(Shipped);
+        var error = Assert.Throws<Akka.Configuration.ConfigurationException>(() => HostSettings.From(config, Overrides()));
+        Assert.Contains("cosocket.http.max-body-len must be positive", error.Message);
     }
 
     [Fact]
