@@ -14,7 +14,7 @@ namespace Cosocket.Actors.Pipeline;
 /// read phase lets a receive that times out be worded after the part of the frame being read (§1.5);
 /// the count of frames received tells keepalive that the peer is alive.
 /// </summary>
-public sealed class FramingControl
+internal sealed class FramingControl
 {
     private long _maxPayloadLength;
     private long _maxMessageLength = new MessageOptions().MaxMessageLen;
@@ -67,7 +67,7 @@ public sealed class FramingControl
 /// failure arrives as a final error worded as the seed's <c>recv_frame</c> words it
 /// (<c>failed to receive the first 2 bytes: closed</c>).
 /// </remarks>
-public sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<OutgoingFrame, ByteString, ByteString, DecodeResult>, FramingControl>
+internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<OutgoingFrame, ByteString, ByteString, DecodeResult>, FramingControl>
 {
     /// <summary>Outgoing bytes buffered before the stage stops taking frames from the application.</summary>
     public const int MaxPendingBytes = 256 * 1024;

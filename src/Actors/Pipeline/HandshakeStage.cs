@@ -6,13 +6,13 @@ using Cosocket.Protocol.Handshake;
 namespace Cosocket.Actors.Pipeline;
 
 /// <summary>What the handshake stage read: a request head, or why there is none.</summary>
-public sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError? Error);
+internal sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError? Error);
 
 /// <summary>
 /// The materialized side of <see cref="HandshakeStage"/>: the request when its head has arrived, and
 /// the decision the connection sends back. Thread-safe; a second decision is ignored.
 /// </summary>
-public sealed class HandshakeControl
+internal sealed class HandshakeControl
 {
     private readonly TaskCompletionSource<HandshakeArrival> _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Action<HandshakeDecision>> _decide = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,7 +40,7 @@ public sealed class HandshakeControl
     internal void Started(Action<HandshakeDecision> decide) => _decide.TrySetResult(decide);
 }
 
-public sealed record HandshakeDecision(byte[] Response, bool Upgrade);
+internal sealed record HandshakeDecision(byte[] Response, bool Upgrade);
 
 /// <summary>
 /// Reads the HTTP request head from the network side, leaves the decision to the connection, writes
@@ -48,7 +48,7 @@ public sealed record HandshakeDecision(byte[] Response, bool Upgrade);
 /// after its head (sanity.t sends the first frame in the same write) go on to the framing stage.
 /// </summary>
 /// <remarks>Top: application → network. Bottom: network → application.</remarks>
-public sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape<ByteString, ByteString, ByteString, ByteString>, HandshakeControl>
+internal sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape<ByteString, ByteString, ByteString, ByteString>, HandshakeControl>
 {
     private readonly int _maxHeaderLength;
 

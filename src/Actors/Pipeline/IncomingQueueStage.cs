@@ -11,7 +11,7 @@ namespace Cosocket.Actors.Pipeline;
 /// the event loop), and the reason handlers must not block. At most <see cref="Capacity"/> results
 /// wait; past that the stage stops reading the socket until the receiver catches up.
 /// </summary>
-public sealed class IncomingQueue
+internal sealed class IncomingQueue
 {
     public const int Capacity = 16;
 
@@ -115,7 +115,7 @@ public sealed class IncomingQueue
 }
 
 /// <summary>The sink side of an <see cref="IncomingQueue"/>.</summary>
-public sealed class IncomingQueueStage : GraphStageWithMaterializedValue<SinkShape<DecodeResult>, IncomingQueue>
+internal sealed class IncomingQueueStage : GraphStageWithMaterializedValue<SinkShape<DecodeResult>, IncomingQueue>
 {
     public Inlet<DecodeResult> In { get; } = new("incoming.in");
 

@@ -7,4 +7,4 @@ namespace Cosocket.Actors.Pipeline;
 /// frame's byte count once the socket has taken it, or fails with the transport's error, so a caller
 /// is never told a frame was sent that was not.
 /// </summary>
-public sealed record OutgoingFrame(ByteString Bytes, TaskCompletionSource<int>? Written = null);
+internal sealed record OutgoingFrame(ByteString Bytes, TaskCompletionSource<int>? Written = null);

@@ -4,7 +4,7 @@ namespace Cosocket.Actors.Transport;
 
 /// <summary>Socket failures in the words ngx_lua uses, which the seed's errors embed
 /// (<c>failed to receive the first 2 bytes: closed</c>, <c>failed to send frame: broken pipe</c>).</summary>
-public static class SocketErrors
+internal static class SocketErrors
 {
     public const string Closed = "closed";
     public const string Timeout = "timeout";
@@ -27,4 +27,4 @@ public static class SocketErrors
 }
 
 /// <summary>The connection ended before an operation could complete.</summary>
-public sealed class TransportClosedException(string message = SocketErrors.Closed) : Exception(message);
+internal sealed class TransportClosedException(string message = SocketErrors.Closed) : Exception(message);

@@ -25,7 +25,7 @@ namespace Cosocket.Actors.Transport;
 /// The stream must not buffer writes (NetworkStream and SslStream do not): a completed write is on
 /// its way to the peer.
 /// </remarks>
-public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>, TransportHandle>
+internal sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>, TransportHandle>
 {
     /// <summary>The largest read; a read returns whatever has arrived, up to this.</summary>
     public const int ReadBufferSize = 64 * 1024;
@@ -271,7 +271,7 @@ public sealed class StreamTransportStage : GraphStageWithMaterializedValue<FlowS
 }
 
 /// <summary>The materialized side of <see cref="StreamTransportStage"/>: when the connection is gone, and a way to cut it.</summary>
-public sealed class TransportHandle
+internal sealed class TransportHandle
 {
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<(Action<string> Abort, Action<Connection> Attach)> _stage = new(TaskCreationOptions.RunContinuationsAsynchronously);

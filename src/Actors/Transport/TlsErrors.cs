@@ -7,7 +7,7 @@ namespace Cosocket.Actors.Transport;
 /// Certificate verification failures in OpenSSL's words, which the seed's <c>ssl handshake failed:
 /// &lt;err&gt;</c> carries (cs.t TEST 25: <c>18: self-signed certificate</c>).
 /// </summary>
-public static class TlsErrors
+internal static class TlsErrors
 {
     /// <summary>The OpenSSL-style reason for <paramref name="errors"/>, or null when there are none.</summary>
     public static string? Describe(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
