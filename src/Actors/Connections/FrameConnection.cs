@@ -104,10 +104,7 @@ internal class FrameConnection
     {
         var graph = blueprint.Run(materializer);
         if (options is not null)
-        {
-            graph.Framing.Configure(options);
-            graph.Outgoing.Budget = options.MaxOutgoingBytes;
-        }
+            Configure(graph.Framing, graph.Outgoing, options);
         graph.Transport.Attach(stream, shutdownSend, alreadyRead);
         return graph;
     }
@@ -151,8 +148,15 @@ internal class FrameConnection
     public void PostPong(ReadOnlyMemory<byte> payload, bool masked) =>
         _outgoing.PostPong(new OutgoingFrame(Encode(true, (int)Opcode.Pong, payload, masked ? MaskKeyGenerator.Shared.Next() : null)));
 
-    /// <summary>Sets the outgoing byte budget of <paramref name="options"/>; called before the upgrade is written.</summary>
-    public void ConfigureSending(FrameOptions options) => _outgoing.Budget = options.MaxOutgoingBytes;
+    /// <summary>Takes the receive limits and the outgoing byte budget of <paramref name="options"/>;
+    /// called before the upgrade is written.</summary>
+    public void Configure(FrameOptions options) => Configure(Framing, _outgoing, options);
+
+    private static void Configure(FramingControl framing, OutgoingQueue outgoing, FrameOptions options)
+    {
+        framing.Configure(options);
+        outgoing.Budget = options.MaxOutgoingBytes;
+    }
 
     /// <summary>No more frames: what is queued is written, then the sending side is shut down.</summary>
     public void CompleteOutgoing() => _outgoing.Complete();

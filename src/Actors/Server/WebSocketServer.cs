@@ -85,8 +85,7 @@ public sealed class WebSocketServer
             return (null, bad.Message);
         }
         var server = new WebSocketServer(request.Core, options) { Protocol = protocol };
-        request.Core.Framing.Configure(options);
-        request.Core.ConfigureSending(options);
+        request.Core.Configure(options);
         try
         {
             await request.Core.Handshake.AcceptAsync(response).ConfigureAwait(false);
