@@ -196,7 +196,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     {
         if (Sending is not { } policy || Closing)
         {
-            ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed));
+            ReplyIfAsked(NotSentClosed);
             // A connection that is not a WebSocket yet has no close handshake: it is cut.
             if (Sending is null)
                 Connection?.Transport.Abort();
@@ -216,9 +216,9 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     /// answered with its <see cref="SendResult"/> once written when asked.</summary>
     private void Send(Opcode opcode, ReadOnlyMemory<byte> payload)
     {
-        if (Sending is not { } policy || Connection is not { } connection || (Closing && opcode != Opcode.Close))
+        if (Sending is not { } policy || Connection is not { } connection || Closing)
         {
-            ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed));
+            ReplyIfAsked(NotSentClosed);
             return;
         }
         if (FrameEncoder.ValidateSend(true, (int)opcode, payload.Length, policy.MaxSendLen) is { } invalid)
@@ -241,7 +241,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
                 OnOverBudget(connection, policy);
                 break;
             default:
-                ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed));
+                ReplyIfAsked(NotSentClosed);
                 break;
         }
     }
@@ -267,6 +267,9 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
                 return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.Closed);
         }
     }
+
+    /// <summary>The answer to a send told to a connection that is closing, closed or not a WebSocket yet.</summary>
+    private static SendResult NotSentClosed => SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed);
 
     private void ReplyIfAsked(SendResult result)
     {
