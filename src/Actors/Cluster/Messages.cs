@@ -32,7 +32,7 @@ public sealed record DeliveryResult(int Delivered, string? Err) : IClusterMessag
     public const string Timeout = "timeout";
 
     /// <summary>The connection is closing or closed: it takes no more messages.</summary>
-    public const string Closed = "closed";
+    public const string Closed = Transport.SocketErrors.Closed;
 
     /// <summary>The connection's outgoing byte budget was spent: the message was not queued, and the
     /// connection is being closed with 1008 (<see cref="Connections.FrameConnectionActor.SlowConsumer"/>).</summary>
