@@ -47,8 +47,8 @@ internal sealed class OutgoingQueue
     internal const int MaxWaitingPongs = 16;
 
     private readonly Lock _lock = new();
-    private readonly Queue<OutgoingFrame> _pongs = new();
-    private OutgoingFrame? _newestPong;
+    // Oldest first; at most MaxWaitingPongs, the last one the answer to the latest ping.
+    private readonly List<OutgoingFrame> _pongs = [];
     private long _queuedBytes;
     private long _budget = Connections.FrameOptions.DefaultMaxOutgoingBytes;
     private TaskCompletionSource? _room;
@@ -144,14 +144,10 @@ internal sealed class OutgoingQueue
         {
             if (_completed || _closed)
                 return;
-            if (_pongs.Count + (_newestPong is null ? 0 : 1) == MaxWaitingPongs)
-                _newestPong = pong;
+            if (_pongs.Count == MaxWaitingPongs)
+                _pongs[^1] = pong;
             else
-            {
-                if (_newestPong is { } previous)
-                    _pongs.Enqueue(previous);
-                _newestPong = pong;
-            }
+                _pongs.Add(pong);
         }
         Wake();
     }
@@ -191,12 +187,10 @@ internal sealed class OutgoingQueue
         TaskCompletionSource? room = null;
         lock (_lock)
         {
-            if (_pongs.TryDequeue(out frame!))
-                return true;
-            if (_newestPong is { } pong)
+            if (_pongs.Count > 0)
             {
-                _newestPong = null;
-                frame = pong;
+                frame = _pongs[0];
+                _pongs.RemoveAt(0);
                 return true;
             }
             if (!_frames.TryDequeue(out frame!))
@@ -217,7 +211,7 @@ internal sealed class OutgoingQueue
         get
         {
             lock (_lock)
-                return _frames.Count == 0 && _pongs.Count == 0 && _newestPong is null;
+                return _frames.Count == 0 && _pongs.Count == 0;
         }
     }
 
@@ -232,7 +226,6 @@ internal sealed class OutgoingQueue
             queued = [.. _frames];
             _frames.Clear();
             _pongs.Clear();
-            _newestPong = null;
             _queuedBytes = 0;
             room = _room;
             _room = null;
