@@ -202,7 +202,6 @@ public sealed class FrameDecoder
         if (take > 0)
         {
             ReadOnlySpan<byte> source = input.Slice(consumed, take);
-            int offset = _payloadFilled;
             while (!source.IsEmpty)
             {
                 // Unmasked into where the bytes are kept, and checked piece by piece, so invalid text
@@ -211,11 +210,10 @@ public sealed class FrameDecoder
                 int piece = Math.Min(destination.Length, source.Length);
                 destination = destination[..piece];
                 if (_masked)
-                    Masking.Apply(source[..piece], destination, _maskKey, offset);
+                    Masking.Apply(source[..piece], destination, _maskKey, _payloadFilled);
                 else
                     source[..piece].CopyTo(destination);
                 source = source[piece..];
-                offset += piece;
                 _payloadFilled += piece;
                 consumed += piece;
                 if (_validator?.OnPayload(destination) is { } violation)
