@@ -17,9 +17,7 @@ namespace Cosocket.Host;
 public sealed class WebSocketService(ActorSystem system, HostSettings settings, ServerOptions options, IHostApplicationLifetime lifetime,
     ILogger<WebSocketService> logger) : IHostedService
 {
-    private readonly Lock _lock = new();
     private ServerBinding? _binding;
-    private Task? _drain;
 
     /// <summary>Where the listener is bound, once started.</summary>
     public ServerBinding? Binding => _binding;
@@ -42,18 +40,14 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
             cluster.Join(cluster.SelfAddress);
         logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames, /connect, /chat/{{room}}; cluster node {Address}",
             settings.Tls is null ? "ws" : "wss", _binding.EndPoint, cluster.SelfAddress);
-        lifetime.ApplicationStopping.Register(() => Drain());
+        // The drain starts on the stopping signal; StopAsync awaits the same drain (the binding
+        // starts it once and hands every caller the first call's task).
+        var binding = _binding;
+        lifetime.ApplicationStopping.Register(() => _ = binding.DrainAsync(settings.DrainTimeout));
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Drain();
-
-    /// <summary>The drain, started once, by whichever comes first: the host's stopping signal or this service's stop.</summary>
-    private Task Drain()
-    {
-        lock (_lock)
-            return _drain ??= _binding is null ? Task.CompletedTask : DrainAsync(_binding);
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => _binding is null ? Task.CompletedTask : DrainAsync(_binding);
 
     private async Task DrainAsync(ServerBinding binding)
     {
