@@ -15,8 +15,11 @@ namespace Cosocket.Host;
 /// <param name="Cluster">How this node joins its cluster.</param>
 /// <param name="HttpMaxBodyLen">The largest body the publish API takes (a message's largest size).</param>
 public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null,
-    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null, long HttpMaxBodyLen = 1024 * 1024)
+    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null, long HttpMaxBodyLen = HostSettings.DefaultHttpMaxBodyLen)
 {
+    /// <summary>The default of <see cref="HttpMaxBodyLen"/>: 1 MiB, the message layer's <c>max-message-len</c>.</summary>
+    public const long DefaultHttpMaxBodyLen = 1024 * 1024;
+
     /// <summary>
     /// Reads <c>cosocket.listen</c>, <c>cosocket.echo.max-message-len</c> and <c>cosocket.drain-timeout</c>
     /// from HOCON; <c>Cosocket:Listen</c> in <paramref name="overrides"/> (the environment variable
@@ -33,7 +36,7 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
             http.Length > 0 ? EndPoint(http, "cosocket.http.listen") : new IPEndPoint(listen.Address, listen.Port == 0 ? 0 : listen.Port + 1000),
             overrides["Cosocket:Http:Token"] ?? config.GetString("cosocket.http.token", ""),
             ClusterSettings.From(config, overrides),
-            config.GetLong("cosocket.http.max-body-len", 1024 * 1024) is > 0 and var maxBody
+            config.GetLong("cosocket.http.max-body-len", DefaultHttpMaxBodyLen) is > 0 and var maxBody
                 ? maxBody
                 : throw new ConfigurationException("cosocket.http.max-body-len must be positive"));
     }
