@@ -67,7 +67,7 @@ public class ResilienceTests
             await warm.SendTextAsync("warm");
             await warm.ReadFrameAsync();
         }
-        await UntilAsync(async () => await host.MetricAsync("cosocket_connections") == 0, "the warm-up connection to end");
+        await Eventually.HoldsAsync(async () => await host.MetricAsync("cosocket_connections") == 0, "the warm-up connection to end");
         int descriptorsBefore = host.OpenDescriptors;
 
         for (int i = 0; i < 100; i++)
@@ -78,17 +78,10 @@ public class ResilienceTests
             client.Reset();
         }
 
-        await UntilAsync(async () => await host.MetricAsync("cosocket_connections") == 0, "every reset connection to end");
-        await UntilAsync(() => Task.FromResult(host.OpenDescriptors <= descriptorsBefore + 5), $"descriptors to come back to {descriptorsBefore}");
+        await Eventually.HoldsAsync(async () => await host.MetricAsync("cosocket_connections") == 0, "every reset connection to end");
+        await Eventually.HoldsAsync(() => Task.FromResult(host.OpenDescriptors <= descriptorsBefore + 5), $"descriptors to come back to {descriptorsBefore}");
         using var after = await RawWebSocket.ConnectAsync(host.WsPort, "/echo");
         await after.SendTextAsync("after");
         Assert.Equal((0x1, "after"), await after.ReadFrameAsync());
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Peer.Patience;
-        while (!await condition())
-            Assert.True(DateTime.UtcNow < deadline, what + " did not happen within " + Peer.Patience);
     }
 }
