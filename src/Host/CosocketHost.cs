@@ -62,8 +62,11 @@ public static class CosocketHost
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(arguments); // after the environment: the command line wins
         var settings = HostSettings.From(config, builder.Configuration);
+        var auth = HostAuth.Create(settings);
+        serverOptions = serverOptions with { Authenticator = auth.Jwt?.Authenticator };
         builder.Services.AddSingleton(serverOptions);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(auth);
         builder.Services.AddAkka(ClusterSettings.SystemName, akka =>
         {
             akka.AddHocon(settings.Cluster!.ToHocon().WithFallback(config).WithFallback(CosocketCluster.DefaultConfig), HoconAddMode.Prepend);
@@ -84,10 +87,12 @@ public static class CosocketHost
         // Everything ends within the drain timeout (the WebSocket drain and the HTTP side's shutdown
         // run together), plus a margin for the actor system's own stop.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = settings.DrainTimeout + TimeSpan.FromSeconds(5));
-        builder.Services.AddSingleton<WebSocketService>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<WebSocketService>());
+        // The HTTP side starts first (the listener accepts its page's origin, which has its port);
+        // it answers 503 until the listener is bound.
         builder.Services.AddSingleton<HttpApi>();
         builder.Services.AddHostedService(services => services.GetRequiredService<HttpApi>());
+        builder.Services.AddSingleton<WebSocketService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<WebSocketService>());
         return builder;
     }
 }

@@ -1,5 +1,8 @@
+using System.Collections.Immutable;
 using System.Net;
 using Akka.Configuration;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Security;
 using Cosocket.Actors.Server;
 using Microsoft.Extensions.Configuration;
 
@@ -14,8 +17,12 @@ namespace Cosocket.Host;
 /// <param name="ApiToken">The bearer token the publish API requires; empty disables the API.</param>
 /// <param name="Cluster">How this node joins its cluster.</param>
 /// <param name="HttpMaxBodyLen">The largest body the publish API takes (a message's largest size).</param>
+/// <param name="Jwt">How tokens are validated; null when no key is configured (then only the static token opens anything).</param>
+/// <param name="Addressing">What authenticated connections may address beside what their tokens grant.</param>
+/// <param name="AddressingRateLimit">The rate limit of <c>/connect</c> and <c>/chat</c>, whose messages reach other people.</param>
 public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null,
-    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null, long HttpMaxBodyLen = HostSettings.DefaultHttpMaxBodyLen)
+    IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null, long HttpMaxBodyLen = HostSettings.DefaultHttpMaxBodyLen,
+    JwtOptions? Jwt = null, AddressingPolicy? Addressing = null, RateLimitOptions? AddressingRateLimit = null)
 {
     /// <summary>The default of <see cref="HttpMaxBodyLen"/>: 1 MiB, the message layer's <c>max-message-len</c>.</summary>
     public const long DefaultHttpMaxBodyLen = 1024 * 1024;
@@ -38,7 +45,44 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
             ClusterSettings.From(config, overrides),
             config.GetLong("cosocket.http.max-body-len", DefaultHttpMaxBodyLen) is > 0 and var maxBody
                 ? maxBody
-                : throw new ConfigurationException("cosocket.http.max-body-len must be positive"));
+                : throw new ConfigurationException("cosocket.http.max-body-len must be positive"),
+            JwtFrom(config.GetConfig("cosocket.auth.jwt"), overrides["Cosocket:Auth:Jwt:Secret"]),
+            AddressingFrom(config.GetConfig("cosocket.auth.grants")),
+            RateLimitOptions.FromConfig(config.GetConfig("cosocket.rate-limit")));
+    }
+
+    /// <summary><c>cosocket.auth.jwt</c>; null when it names no key.</summary>
+    private static JwtOptions? JwtFrom(Config? section, string? secretOverride)
+    {
+        if (section is null)
+            return null;
+        var defaults = new JwtOptions();
+        string issuer = section.GetString("issuer", "");
+        var options = new JwtOptions
+        {
+            HmacSecret = secretOverride ?? section.GetString("secret", ""),
+            PublicKeyFiles = section.HasPath("public-keys") ? [.. section.GetStringList("public-keys")] : [],
+            JwksFile = section.GetString("jwks", ""),
+            Issuer = issuer.Length == 0 ? null : issuer,
+            Audience = section.GetString("audience", defaults.Audience),
+            ClockSkew = section.GetTimeSpan("clock-skew", defaults.ClockSkew),
+        };
+        return options.HasKeys ? options : null;
+    }
+
+    /// <summary><c>cosocket.auth.grants { subscribe, publish, send }</c>: patterns every authenticated connection has.</summary>
+    private static AddressingPolicy AddressingFrom(Config? section)
+    {
+        if (section is null || section.IsEmpty)
+            return AddressingPolicy.Default;
+        ImmutableArray<string> Patterns(string key) => section.HasPath(key) ? [.. section.GetStringList(key)] : [];
+        return AddressingPolicy.Default with
+        {
+            Everyone = ImmutableDictionary<AddressingOperation, ImmutableArray<string>>.Empty
+                .Add(AddressingOperation.Subscribe, Patterns("subscribe"))
+                .Add(AddressingOperation.Publish, Patterns("publish"))
+                .Add(AddressingOperation.Send, Patterns("send")),
+        };
     }
 
     private static IPEndPoint EndPoint(string? text, string key) => TryParseEndPoint(text, out var endPoint)

@@ -3,9 +3,11 @@ using System.Text;
 using Akka.Actor;
 using Akka.Cluster;
 using Cosocket.Actors.Cluster;
+using Cosocket.Actors.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -16,12 +18,17 @@ namespace Cosocket.Host;
 /// <c>/</c>, health, cluster membership, and the publish API by which non-.NET producers reach
 /// connections: <c>POST /api/topics/{topic}</c>, <c>/api/users/{user}</c>, <c>/api/connections/{id}</c>,
 /// the body sent as a text message (or binary with <c>Content-Type: application/octet-stream</c>),
-/// protected by <c>Authorization: Bearer {cosocket.http.token}</c>.
+/// protected by <c>Authorization: Bearer</c> with the static token or a JWT (<see cref="HostAuth"/>);
+/// membership and metrics need the static token or a JWT with <c>cosocket:admin</c>. It starts
+/// before the WebSocket listener and answers 503 until the listener is bound.
 /// </summary>
-public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocketService webSockets, IHostApplicationLifetime lifetime,
+public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth auth, IServiceProvider services, IHostApplicationLifetime lifetime,
     ILogger<HttpApi> logger) : IHostedService
 {
     private WebApplication? _app;
+
+    /// <summary>Resolved when first asked: the listener starts after this side.</summary>
+    private WebSocketService WebSockets => services.GetRequiredService<WebSocketService>();
     private int _pendingMemberPolls;
 
     /// <summary>Where Kestrel listens, once started.</summary>
@@ -42,7 +49,8 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         Map(_app);
         await _app.StartAsync(cancellationToken);
         Address = new Uri(_app.Urls.First());
-        logger.LogInformation("cosocket HTTP on {Address}: /, /health, /api", Address);
+        // Said once everything has started (the listener starts after this side): from then on the node serves.
+        lifetime.ApplicationStarted.Register(() => logger.LogInformation("cosocket HTTP on {Address}: /, /health, /api", Address));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -54,25 +62,56 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     private void Map(WebApplication app)
     {
         string page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html"));
+        // Until the WebSocket listener is bound (it starts after this side), everything but health waits.
+        app.Use(async (context, next) =>
+        {
+            if (WebSockets.Binding is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await context.Response.WriteAsync("starting");
+                return;
+            }
+            await next(context);
+        });
         app.MapGet("/", (HttpContext context) =>
         {
             // The page's WebSocket base: the host the browser used for this page, the listener's port.
             string scheme = settings.Tls is null ? "ws" : "wss";
             string host = context.Request.Host.Host.Contains(':') ? $"[{context.Request.Host.Host}]" : context.Request.Host.Host;
-            return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{webSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
+            return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{WebSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
         });
         app.MapGet("/health", HealthAsync);
-        app.MapGet("/metrics", MetricsAsync);
-        app.MapGet("/api/cluster/members", MembersAsync);
-        app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, AddressNames.Check("topic", topic), async deliver =>
+        app.MapGet("/metrics", async (HttpRequest request) => await AdminAsync(request, MetricsAsync));
+        app.MapGet("/api/cluster/members", async (int? count, int? timeout, HttpContext context) =>
+            await AdminAsync(context.Request, () => MembersAsync(count, timeout, context)));
+        app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, AddressNames.Check("topic", topic),
+            AddressingOperation.Publish, topic, async deliver =>
         {
-            var result = await webSockets.Cluster!.PublishAsync(topic, deliver);
+            var result = await WebSockets.Cluster!.PublishAsync(topic, deliver);
             return result.Published ? Results.Accepted(value: new { published = true }) : Results.NotFound(new { error = result.Err });
         }));
-        app.MapPost("/api/users/{user}", async (string user, HttpRequest request) => await Authorized(request, AddressNames.Check("user", user), async deliver =>
-            Delivered(await webSockets.Cluster!.SendToUserAsync(user, deliver))));
-        app.MapPost("/api/connections/{id}", async (string id, HttpRequest request) => await Authorized(request, null, async deliver =>
-            Delivered(await webSockets.Cluster!.SendToConnectionAsync(id, deliver))));
+        app.MapPost("/api/users/{user}", async (string user, HttpRequest request) => await Authorized(request, AddressNames.Check("user", user),
+            AddressingOperation.Send, "user:" + user, async deliver => Delivered(await WebSockets.Cluster!.SendToUserAsync(user, deliver))));
+        app.MapPost("/api/connections/{id}", async (string id, HttpRequest request) => await Authorized(request, null,
+            AddressingOperation.Send, "connection:" + id, async deliver => Delivered(await WebSockets.Cluster!.SendToConnectionAsync(id, deliver))));
+    }
+
+    /// <summary>What reveals the cluster's internals (its members' addresses, its counts): the static
+    /// token, or a JWT with <c>cosocket:admin</c>.</summary>
+    private async Task<IResult> AdminAsync(HttpRequest request, Func<Task<IResult>> action)
+    {
+        var caller = await auth.AuthenticateAsync(request.Headers.Authorization);
+        if (caller.IsRefused)
+            return Refused(caller.Status, caller.Err!);
+        if (!caller.IsAdmin)
+            return Refused(StatusCodes.Status403Forbidden, $"needs the static token or a token with {AddressingPolicy.AdminClaim} = true");
+        return await action();
+    }
+
+    private static IResult Refused(int status, string error)
+    {
+        var headers = status == StatusCodes.Status401Unauthorized ? "Bearer" : null;
+        return new RefusedResult(status, error, headers);
     }
 
     /// <summary>
@@ -82,7 +121,7 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     private async Task<IResult> HealthAsync()
     {
         string status = Cluster.Get(system).SelfMember.Status.ToString();
-        var health = await webSockets.Binding!.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
+        var health = await WebSockets.Binding!.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
         return health.AcceptError is { } error
             ? Results.Text($"degraded {status}: accepting WebSocket connections fails: {error}", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text($"ok {status}");
@@ -140,7 +179,7 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     /// process memory, and the cluster's members by status.</summary>
     private async Task<IResult> MetricsAsync()
     {
-        var count = await webSockets.Binding!.Registry.Ask<Actors.Server.ConnectionRegistry.Count>(new Actors.Server.ConnectionRegistry.GetCount(), TimeSpan.FromSeconds(5));
+        var count = await WebSockets.Binding!.Registry.Ask<Actors.Server.ConnectionRegistry.Count>(new Actors.Server.ConnectionRegistry.GetCount(), TimeSpan.FromSeconds(5));
         var text = new StringBuilder()
             .AppendLine("# HELP cosocket_connections Live WebSocket connections on this node.")
             .AppendLine("# TYPE cosocket_connections gauge")
@@ -157,6 +196,12 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
             .AppendLine("# HELP cosocket_slow_consumer_closes_total Connections closed with 1008 because a message sent to them found their outgoing byte budget spent.")
             .AppendLine("# TYPE cosocket_slow_consumer_closes_total counter")
             .AppendLine($"cosocket_slow_consumer_closes_total {Actors.Connections.ConnectionCounters.SlowConsumerCloses}")
+            .AppendLine("# HELP cosocket_rate_limit_pauses_total Times a connection stopped reading because its peer sent faster than its rate limit (policy pause).")
+            .AppendLine("# TYPE cosocket_rate_limit_pauses_total counter")
+            .AppendLine($"cosocket_rate_limit_pauses_total {Actors.Connections.ConnectionCounters.RateLimitPauses}")
+            .AppendLine("# HELP cosocket_rate_limit_closes_total Connections closed with 1008 because their peer sent faster than their rate limit (policy close).")
+            .AppendLine("# TYPE cosocket_rate_limit_closes_total counter")
+            .AppendLine($"cosocket_rate_limit_closes_total {Actors.Connections.ConnectionCounters.RateLimitCloses}")
             .AppendLine("# HELP cosocket_process_resident_bytes Resident memory of this process.")
             .AppendLine("# TYPE cosocket_process_resident_bytes gauge")
             .AppendLine($"cosocket_process_resident_bytes {Environment.WorkingSet}")
@@ -173,20 +218,23 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
     }
 
     /// <summary>
-    /// The publish API's checks, cheapest first and before the body is read: the token (403 while
-    /// none is configured, 401 when wrong), the target's name (400), the body's size (413, from
+    /// The publish API's checks, cheapest first and before the body is read: the caller (403 while
+    /// neither a static token nor a JWT key is configured, 401 when the token is missing, wrong or
+    /// does not hold), the target's name (400), the caller's permission for
+    /// <paramref name="operation"/> on <paramref name="target"/> (403), the body's size (413, from
     /// <c>Content-Length</c> or while reading, never past <c>cosocket.http.max-body-len</c>), text
     /// that is not UTF-8 (400). Then <paramref name="action"/> delivers it.
     /// </summary>
-    private async Task<IResult> Authorized(HttpRequest request, string? invalidTarget, Func<Deliver, Task<IResult>> action)
+    private async Task<IResult> Authorized(HttpRequest request, string? invalidTarget, AddressingOperation operation, string target,
+        Func<Deliver, Task<IResult>> action)
     {
-        if (settings.ApiToken.Length == 0)
-            return Results.Json(new { error = "the publish API is off: set cosocket.http.token" }, statusCode: StatusCodes.Status403Forbidden);
-        // Compared in constant time: the time taken says nothing about how much of a guess was right.
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(request.Headers.Authorization.ToString()), Encoding.UTF8.GetBytes("Bearer " + settings.ApiToken)))
-            return Results.Json(new { error = "missing or wrong bearer token" }, statusCode: StatusCodes.Status401Unauthorized);
+        var caller = await auth.AuthenticateAsync(request.Headers.Authorization);
+        if (caller.IsRefused)
+            return Refused(caller.Status, caller.Err!);
         if (invalidTarget is not null)
             return Results.BadRequest(new { error = invalidTarget });
+        if (auth.Check(caller, operation, target) is { } denied)
+            return Refused(StatusCodes.Status403Forbidden, denied);
         if (request.ContentLength > settings.HttpMaxBodyLen)
             return TooLarge();
         byte[] body;
@@ -251,5 +299,16 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, WebSocket
         }
 
         protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+}
+
+/// <summary>A refusal as JSON <c>{"error":…}</c>; a 401 names the scheme (RFC 9110 §15.5.2: it "MUST send a WWW-Authenticate header field").</summary>
+internal sealed class RefusedResult(int status, string error, string? authenticate) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        if (authenticate is not null)
+            httpContext.Response.Headers.WWWAuthenticate = authenticate;
+        return Results.Json(new { error }, statusCode: status).ExecuteAsync(httpContext);
     }
 }

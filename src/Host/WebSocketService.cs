@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Cosocket.Actors.Cluster;
+using Cosocket.Actors.Security;
 using Cosocket.Actors.Server;
 using Cosocket.Host.Endpoints;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -14,8 +16,10 @@ namespace Cosocket.Host;
 /// connection, waits a bounded time for them to end, and only then lets the actor system stop. The
 /// drain starts the moment the host is told to stop, so it runs while the HTTP side shuts down.
 /// </summary>
+/// <remarks>It starts after the HTTP side: the chat page's origin (the HTTP side's port) is one the
+/// listener accepts upgrades from.</remarks>
 public sealed class WebSocketService(ActorSystem system, HostSettings settings, ServerOptions options, IHostApplicationLifetime lifetime,
-    ILogger<WebSocketService> logger) : IHostedService
+    IServiceProvider services, ILogger<WebSocketService> logger) : IHostedService
 {
     private ServerBinding? _binding;
 
@@ -28,12 +32,17 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Cluster = CosocketCluster.Start(system);
+        var page = services.GetRequiredService<HttpApi>().Address!;
+        var listener = options with { Origins = options.Origins with { SameHostPorts = [page.Port] } };
+        // The endpoints whose messages reach other people are rate-limited (cosocket.rate-limit).
+        var addressing = listener with { RateLimit = settings.AddressingRateLimit };
+        var policy = settings.Addressing ?? AddressingPolicy.Default;
         var routes = new WebSocketRoutes()
-            .Map("/echo", EchoEndpoint.Handler(options, settings.EchoMaxMessageLen))
-            .Map("/frames", FramesEndpoint.Handler(options))
-            .Map("/connect", ConnectEndpoint.Handler(options, Cluster))
-            .Map(ChatEndpoint.Prefix + "*", ChatEndpoint.Handler(options, Cluster));
-        _binding = CosocketServer.Bind(system, settings.Listen, routes, options, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
+            .Map("/echo", EchoEndpoint.Handler(listener, settings.EchoMaxMessageLen))
+            .Map("/frames", FramesEndpoint.Handler(listener))
+            .Map("/connect", ConnectEndpoint.Handler(addressing, Cluster, policy), requireIdentity: true)
+            .Map(ChatEndpoint.Prefix + "*", ChatEndpoint.Handler(addressing, Cluster));
+        _binding = CosocketServer.Bind(system, settings.Listen, routes, listener, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
         Cluster.Serve(_binding.Registry);
         var cluster = Akka.Cluster.Cluster.Get(system);
         if (settings.Cluster is { Bootstrap: "seed-nodes", SeedNodes.Count: 0 })

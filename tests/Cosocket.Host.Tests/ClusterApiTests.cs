@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Cosocket.Host.Endpoints;
 
 namespace Cosocket.Host.Tests;
 
@@ -14,6 +15,7 @@ public sealed class ClusterApiTests : IAsyncLifetime
     private readonly string _config = Path.GetTempFileName();
     private RunningHost _host = null!;
     private readonly HttpClient _http = new() { Timeout = Peer.Patience };
+    private readonly HttpClient _admin = TestTokens.AdminClient(Peer.Patience);
 
     public async Task InitializeAsync()
     {
@@ -26,6 +28,7 @@ public sealed class ClusterApiTests : IAsyncLifetime
         await _host.DisposeAsync();
         File.Delete(_config);
         _http.Dispose();
+        _admin.Dispose();
     }
 
     private Uri Ws => new($"ws://{_host.EndPoint}");
@@ -149,11 +152,11 @@ public sealed class ClusterApiTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/connect?topic=", "a topic must be 1 to 256 characters")]
-    [InlineData("/connect?user=", "a user must be 1 to 256 characters")]
+    [InlineData("/connect?user=bob", ConnectEndpoint.UserFromToken)]
     [InlineData("/connect?topic=%01", "a topic must be 1 to 256 characters")]
     public async Task Connect_WithAnInvalidName_IsRefusedBeforeTheUpgrade(string path, string reason)
     {
-        var (client, answer) = await RawWebSocket.UpgradeAsync(_host.EndPoint.Port, path);
+        var (client, answer) = await RawWebSocket.UpgradeAsync(_host.EndPoint.Port, path + "&access_token=" + TestTokens.Full("alice"));
         using (client)
         {
             Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
@@ -200,7 +203,7 @@ public sealed class ClusterApiTests : IAsyncLifetime
     [InlineData("count=0")]
     public async Task MembersLongPoll_WithParametersOutOfRange_Is400(string query)
     {
-        using var response = await _http.GetAsync(new Uri(_host.Http, "/api/cluster/members?" + query));
+        using var response = await _admin.GetAsync(new Uri(_host.Http, "/api/cluster/members?" + query));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("timeout 0 to 300 seconds", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
@@ -208,7 +211,7 @@ public sealed class ClusterApiTests : IAsyncLifetime
     [Fact]
     public async Task MembersLongPoll_AbandonedByItsCaller_EndsOnTheNode()
     {
-        using var polling = new HttpClient { Timeout = Peer.Patience };
+        using var polling = TestTokens.AdminClient(Peer.Patience);
         using var abandon = new CancellationTokenSource();
         var polls = Enumerable.Range(0, 50)
             .Select(_ => polling.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=5&timeout=300"), abandon.Token))
@@ -222,12 +225,12 @@ public sealed class ClusterApiTests : IAsyncLifetime
     }
 
     private Task UntilMetricAsync(string line) => Eventually.HoldsAsync(
-        async () => (await _http.GetStringAsync(new Uri(_host.Http, "/metrics"))).Contains(line + "\n", StringComparison.Ordinal), $"/metrics saying {line}");
+        async () => (await _admin.GetStringAsync(new Uri(_host.Http, "/metrics"))).Contains(line + "\n", StringComparison.Ordinal), $"/metrics saying {line}");
 
     [Fact]
     public async Task MembersLongPoll_ListsTheMembersItWaitedFor()
     {
-        using var response = await _http.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=1&timeout=10"));
+        using var response = await _admin.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=1&timeout=10"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Single(JsonNode.Parse(await response.Content.ReadAsStringAsync())!["up"]!.AsArray());
     }
@@ -335,7 +338,7 @@ public sealed class ClusterApiTests : IAsyncLifetime
         var (peer, _) = await Peer.JoinAsync(Ws);
         using (peer)
         {
-            string metrics = await _http.GetStringAsync(new Uri(_host.Http, "/metrics"));
+            string metrics = await _admin.GetStringAsync(new Uri(_host.Http, "/metrics"));
             Assert.Contains("cosocket_connections 1\n", metrics);
             Assert.Contains("cosocket_cluster_members{status=\"up\"} 1\n", metrics);
             Assert.Contains("cosocket_cluster_unreachable 0\n", metrics);

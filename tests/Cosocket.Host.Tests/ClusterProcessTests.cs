@@ -57,7 +57,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// <paramref name="count"/> members are Up and none is unreachable.</summary>
     public async Task WaitForMembersAsync(Node node, int count)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(70) };
+        using var http = TestTokens.AdminClient(TimeSpan.FromSeconds(70));
         using var response = await http.GetAsync(new Uri(node.HttpUri, $"/api/cluster/members?count={count}&timeout=60"));
         Assert.True(response.IsSuccessStatusCode, $"{count} members were not Up: {await response.Content.ReadAsStringAsync()}");
     }

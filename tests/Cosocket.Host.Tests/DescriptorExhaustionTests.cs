@@ -19,7 +19,8 @@ public class DescriptorExhaustionTests
         int ws = ClusterNodes.FreePort(), http = ClusterNodes.FreePort();
         using var host = PeerProcess.Start("sh",
             ["-c", $"ulimit -n 700 && exec \"$0\" serve --listen 127.0.0.1:{ws} --http-listen 127.0.0.1:{http} --cluster-port 0", PeerProcess.CosocketExecutable],
-            Path.GetDirectoryName(PeerProcess.CosocketExecutable), watchFor: "cosocket HTTP on");
+            // Logged as the listener starts, through Akka's logger, which may say it after the host says it is up.
+            Path.GetDirectoryName(PeerProcess.CosocketExecutable), watchFor: "max-connections lowered");
         await host.WaitForWatchedAsync(Peer.Patience);
         var lowered = Regex.Match(host.Output, @"max-connections lowered from 10000 to (\d+)");
         Assert.True(lowered.Success, host.Output);

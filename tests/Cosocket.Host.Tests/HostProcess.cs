@@ -14,7 +14,7 @@ internal sealed class HostProcess : IDisposable
     {
         _process = process;
         WsPort = wsPort;
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = Peer.Patience };
+        _http = TestTokens.AdminClient(Peer.Patience, new Uri($"http://127.0.0.1:{httpPort}"));
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 

@@ -18,7 +18,10 @@ public class HostTests
         var system = host.Services.GetRequiredService<ActorSystem>();
         Assert.Equal("cosocket", system.Name);
         Assert.Equal(65535, system.Settings.Config.GetLong("cosocket.server.max-payload-len"));
-        Assert.Equal(new ServerOptions(), host.Services.GetRequiredService<ServerOptions>());
+        // The shipped file checks Origin (the library's own default does not), and a JWT key is configured (these tests' secret).
+        var options = host.Services.GetRequiredService<ServerOptions>();
+        Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin }, options with { Authenticator = null });
+        Assert.NotNull(options.Authenticator);
 
         await host.StopAsync();
         await system.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(30));

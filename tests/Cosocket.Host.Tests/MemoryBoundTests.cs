@@ -101,7 +101,7 @@ public class MemoryBoundTests
     {
         using var host = await HostProcess.StartAsync(Token);
         var before = await host.MemoryAsync();
-        using var subscriber = await RawWebSocket.ConnectAsync(host.WsPort, "/connect?topic=firehose");
+        using var subscriber = await RawWebSocket.ConnectAsync(host.WsPort, "/connect?topic=firehose&access_token=" + TestTokens.Full("firehose"));
         var (welcomeOpcode, welcome) = await subscriber.ReadFrameAsync();
         Assert.Equal(0x1, welcomeOpcode);
         Assert.Contains("welcome", welcome, StringComparison.Ordinal);

@@ -38,8 +38,8 @@ public class OrderTests
         Assert.Equal(Enumerable.Range(0, Count), await NumberedAsync(c));
 
         // A user with a connection on each node, sent to by one connection of /connect.
-        using var u1 = await RawWebSocket.ConnectAsync(n1.Ws, "/connect?user=ordered");
-        using var u2 = await RawWebSocket.ConnectAsync(n2.Ws, "/connect?user=ordered");
+        using var u1 = await RawWebSocket.ConnectAsync(n1.Ws, "/connect?access_token=" + TestTokens.Full("ordered"));
+        using var u2 = await RawWebSocket.ConnectAsync(n2.Ws, "/connect?access_token=" + TestTokens.Full("ordered"));
         var (sender, _) = await Peer.JoinAsync(n1.WsUri);
         using (sender)
         {

@@ -23,20 +23,23 @@ internal sealed class Peer : IDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<Peer> ConnectAsync(Uri uri)
+    /// <param name="token">Sent as <c>Authorization: Bearer</c>.</param>
+    public static async Task<Peer> ConnectAsync(Uri uri, string? token = null)
     {
         var peer = new Peer();
+        if (token is not null)
+            peer._socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         await peer._socket.ConnectAsync(uri, CancellationToken.None).WaitAsync(Patience);
         _ = peer.ReadLoopAsync();
         return peer;
     }
 
-    /// <summary>Connects to <c>/connect</c> and returns the peer with its welcome's connection id.</summary>
+    /// <summary>Connects to <c>/connect</c> as <paramref name="user"/> (a fresh one when null) with a
+    /// token that may address anything, and returns the peer with its welcome's connection id.</summary>
     public static async Task<(Peer Peer, string Id)> JoinAsync(Uri node, string? user = null, params string[] topics)
     {
-        string query = string.Join("&", (user is null ? [] : new[] { "user=" + Uri.EscapeDataString(user) })
-            .Concat(topics.Select(t => "topic=" + Uri.EscapeDataString(t))));
-        var peer = await ConnectAsync(new Uri(node, "/connect" + (query.Length > 0 ? "?" + query : "")));
+        string query = string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t)));
+        var peer = await ConnectAsync(new Uri(node, "/connect" + (query.Length > 0 ? "?" + query : "")), TestTokens.Full(user ?? "peer-" + Guid.NewGuid().ToString("N")));
         var welcome = JsonNode.Parse(await peer.ReceiveAsync())!;
         Assert.Equal("welcome", welcome["type"]!.GetValue<string>());
         return (peer, welcome["connection"]!.GetValue<string>());

@@ -9,10 +9,12 @@ public class PeerInteropTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    private static async Task AssertPeerPassesAsync(string program, string script, string[] expected)
+    /// <param name="fromPage">The script runs in the host's own page (a browser's upgrade carries its Origin).</param>
+    private static async Task AssertPeerPassesAsync(string program, string script, string[] expected, bool fromPage = false)
     {
         await using var host = await RunningHost.StartAsync();
-        var (exitCode, output) = await PeerProcess.RunAsync(program, [script, host.Uri("/echo").ToString()], Patience, PeerProcess.InteropDirectory);
+        string[] arguments = [script, host.Uri("/echo").ToString(), .. fromPage ? new[] { new Uri(host.Http, "/health").ToString() } : []];
+        var (exitCode, output) = await PeerProcess.RunAsync(program, arguments, Patience, PeerProcess.InteropDirectory);
         Assert.True(exitCode == 0, $"{program} {script} exited with {exitCode}:\n{output}");
         Assert.Equal(expected, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
@@ -27,5 +29,5 @@ public class PeerInteropTests
 
     [Fact]
     public Task HeadlessChromium_EchoesTextBinaryAndClosesCleanly() =>
-        AssertPeerPassesAsync("node", "chromium_echo.mjs", ["text ok", "binary ok", "close 1000 true"]);
+        AssertPeerPassesAsync("node", "chromium_echo.mjs", ["text ok", "binary ok", "close 1000 true"], fromPage: true);
 }

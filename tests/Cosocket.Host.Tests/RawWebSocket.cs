@@ -26,14 +26,15 @@ internal sealed class RawWebSocket : IDisposable
 
     /// <summary>Asks for an upgrade; the connection and the server's answer (the response head, and
     /// for a refusal its body, which the server closes after).</summary>
-    public static async Task<(RawWebSocket Client, string Answer)> UpgradeAsync(int port, string path)
+    /// <param name="extraHeaders">Header lines, each ending in CRLF.</param>
+    public static async Task<(RawWebSocket Client, string Answer)> UpgradeAsync(int port, string path, string extraHeaders = "")
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Peer.Patience);
         var client = new RawWebSocket(socket);
         await client.WriteAsync(Encoding.ASCII.GetBytes(
             $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n"));
         string head = "";
         while (!head.EndsWith("\r\n\r\n", StringComparison.Ordinal))
             head += (char)await client.ReadByteAsync().WaitAsync(Peer.Patience);

@@ -40,7 +40,7 @@ public class ShutdownTests
 
         using var client = new ClientWebSocket();
         await client.ConnectAsync(ws, CancellationToken.None).WaitAsync(Patience);
-        using var polling = new HttpClient { Timeout = Patience };
+        using var polling = TestTokens.AdminClient(Patience);
         // Twenty long polls for a member count that never comes, each allowed a minute.
         var polls = Enumerable.Range(0, 20).Select(_ => polling.GetAsync(new Uri(http, "/api/cluster/members?count=5&timeout=60"))).ToArray();
         // All twenty wait on the node (its metrics count them) before it is told to stop.

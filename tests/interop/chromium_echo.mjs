@@ -1,6 +1,8 @@
 // A real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core: no browser
 // download) opens a page whose script talks to Cosocket's /echo.
-// Usage: node chromium_echo.mjs ws://127.0.0.1:PORT/echo
+// Usage: node chromium_echo.mjs ws://127.0.0.1:PORT/echo [PAGE]
+// PAGE, when given, is loaded first, so that the upgrade carries its Origin (a page the server
+// accepts upgrades from); without it the script runs in about:blank, whose Origin is "null".
 import { chromium } from 'playwright-core';
 
 const browser = await chromium.launch({
@@ -10,6 +12,7 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage();
+  if (process.argv[3]) await page.goto(process.argv[3]);
   const result = await page.evaluate(async (url) => {
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';

@@ -1,6 +1,7 @@
 namespace Cosocket.Actors.Connections;
 
-/// <summary>Process-wide counts of how connections ended that an operator watches (the host's <c>/metrics</c>).</summary>
+/// <summary>Process-wide counts an operator watches (the host's <c>/metrics</c>): connections closed by a
+/// policy, and rate-limit pauses.</summary>
 public static class ConnectionCounters
 {
     private static long s_slowConsumerCloses;
@@ -9,4 +10,17 @@ public static class ConnectionCounters
     public static long SlowConsumerCloses => Interlocked.Read(ref s_slowConsumerCloses);
 
     internal static void CountSlowConsumer() => Interlocked.Increment(ref s_slowConsumerCloses);
+
+    private static long s_rateLimitPauses;
+    private static long s_rateLimitCloses;
+
+    /// <summary>Times a connection stopped reading because its peer sent faster than its rate limit.</summary>
+    public static long RateLimitPauses => Interlocked.Read(ref s_rateLimitPauses);
+
+    /// <summary>Connections closed with 1008 because their peer sent faster than their rate limit.</summary>
+    public static long RateLimitCloses => Interlocked.Read(ref s_rateLimitCloses);
+
+    internal static void CountRateLimitPause() => Interlocked.Increment(ref s_rateLimitPauses);
+
+    internal static void CountRateLimitClose() => Interlocked.Increment(ref s_rateLimitCloses);
 }

@@ -39,6 +39,7 @@ internal class FrameConnection
         Framing = framing;
         Transport = transport;
         Deadlines = new OperationDeadlines(delay => self.Tell(new FrameConnectionActor.CheckDeadlinesIn(delay)));
+        framing.RateExceeded = () => self.Tell(FrameConnectionActor.RateLimitExceeded.Instance);
     }
 
     public string Id { get; }

@@ -13,10 +13,12 @@ namespace Cosocket.Actors.Connections;
 /// <param name="CloseTimeout">Once this side has closed, the time the peer has to close its side.</param>
 /// <param name="Messages">The keepalive settings among them.</param>
 /// <param name="FragmentSize">Messages delivered to the connection go out in frames of at most this payload.</param>
-internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout, MessageOptions Messages, long MaxOutgoingBytes, int FragmentSize)
+/// <param name="RateLimit">The limit on what the peer sends, for the log line of a close it causes.</param>
+internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout, MessageOptions Messages, long MaxOutgoingBytes, int FragmentSize,
+    RateLimitOptions? RateLimit)
 {
     public static SendPolicy Of(FrameOptions options, bool masked) =>
-        new(options.EffectiveMaxSendLen, masked, options.CloseTimeout, options.Messages, options.MaxOutgoingBytes, options.EffectiveFragmentSize);
+        new(options.EffectiveMaxSendLen, masked, options.CloseTimeout, options.Messages, options.MaxOutgoingBytes, options.EffectiveFragmentSize, options.RateLimit);
 }
 
 /// <summary>
@@ -37,6 +39,12 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     /// <summary>A close frame went out (or, for a client, the server's close was answered): the peer
     /// has the close timeout to finish the close handshake before the connection is cut.</summary>
     internal sealed record AwaitPeerClose;
+
+    /// <summary>The peer sent faster than the connection's rate limit, whose policy is to close.</summary>
+    internal sealed record RateLimitExceeded
+    {
+        public static RateLimitExceeded Instance { get; } = new();
+    }
 
     private sealed record CheckDeadlines;
     private sealed record CloseTimedOut;
@@ -78,6 +86,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             if (Sending is { } policy && !Timers.IsTimerActive(CloseTimer))
                 Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), policy.CloseTimeout);
         });
+        Receive<RateLimitExceeded>(_ => OnRateLimitExceeded());
         Receive<PingDue>(_ => OnPingDue());
         Receive<PongDue>(OnPongDue);
 
@@ -190,6 +199,17 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Log.Info("connection {0}: its peer reads slower than it is sent to ({1} bytes wait, budget {2}); closing it with 1008 {3}",
             connection.Id, connection.QueuedBytes, policy.MaxOutgoingBytes, SlowConsumer);
         FailConnection(connection, policy, CloseStatus.PolicyViolation, SlowConsumer);
+    }
+
+    /// <summary>The close policy of <see cref="RateLimitOptions"/>: 1008 <c>rate limit exceeded</c>,
+    /// logged once; the framing stage reads nothing more, and the close timeout bounds the rest.</summary>
+    private void OnRateLimitExceeded()
+    {
+        if (Sending is not { } policy || Connection is not { } connection || Closing)
+            return;
+        Log.Info("connection {0}: its peer sent faster than its rate limit ({1}); closing it with 1008 {2}",
+            connection.Id, policy.RateLimit, RateLimitOptions.Exceeded);
+        FailConnection(connection, policy, CloseStatus.PolicyViolation, RateLimitOptions.Exceeded);
     }
 
     private void OnClose(CloseConnection close)

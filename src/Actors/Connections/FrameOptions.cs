@@ -44,6 +44,10 @@ public abstract record FrameOptions
     /// <summary>The message layer's limits, fragmentation and keepalive.</summary>
     public MessageOptions Messages { get; init; } = new();
 
+    /// <summary>How fast the peer may send, in messages and bytes per second, and what happens when
+    /// it sends faster; null (the default) sets no limit.</summary>
+    public RateLimitOptions? RateLimit { get; init; }
+
     public long EffectiveMaxRecvLen => MaxRecvLen ?? MaxPayloadLen;
 
     public long EffectiveMaxSendLen => MaxSendLen ?? MaxPayloadLen;
@@ -64,6 +68,8 @@ public abstract record FrameOptions
             return "close_timeout must be positive";
         if (Messages is null)
             return "messages must not be null";
+        if (RateLimit?.Validate() is { } rateError)
+            return rateError;
         return Messages.Validate();
     }
 }

@@ -3,6 +3,7 @@ using Akka.Streams;
 using Akka.Streams.Stage;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Messages;
 
@@ -19,6 +20,7 @@ internal sealed class FramingControl
     private long _maxPayloadLength;
     private long _maxMessageLength = new MessageOptions().MaxMessageLen;
     private bool _validateUtf8 = true;
+    private RateLimitOptions? _rateLimit;
     private int _phase;
     private bool _atFrameBoundary = true;
     private int _framesReceived;
@@ -35,7 +37,14 @@ internal sealed class FramingControl
         Volatile.Write(ref _maxPayloadLength, options.EffectiveMaxRecvLen);
         Volatile.Write(ref _maxMessageLength, options.Messages.MaxMessageLen);
         Volatile.Write(ref _validateUtf8, options.Messages.ValidateUtf8);
+        Volatile.Write(ref _rateLimit, options.RateLimit);
     }
+
+    /// <summary>The limit on what the peer sends, read with the other limits on the first bytes after the handshake.</summary>
+    internal RateLimitOptions? RateLimit => Volatile.Read(ref _rateLimit);
+
+    /// <summary>Told, on the stream's thread, when the peer exceeds a rate limit whose policy is to close.</summary>
+    internal Action? RateExceeded { get; set; }
 
     /// <summary>Frames decoded so far (wrapping): a change shows the peer is alive.</summary>
     public int FramesReceived => Volatile.Read(ref _framesReceived);
@@ -99,13 +108,15 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
         return new LogicAndMaterializedValue<FramingControl>(new Logic(this, control), control);
     }
 
-    private sealed class Logic : GraphStageLogic
+    private sealed class Logic : TimerGraphStageLogic
     {
         private readonly FramingStage _stage;
         private readonly FramingControl _control;
         private FrameDecoder? _decoder;
         private readonly Queue<DecodeResult> _results = new();
         private bool _inputEnded;
+        private InboundRate? _rate;
+        private bool _paused;
 
         private readonly List<OutgoingFrame> _pending = [];
         private int _pendingBytes;
@@ -141,14 +152,21 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
         /// <summary>Made on the first bytes after the handshake, when the receive limits are known. Its
         /// validator checks the message layer's rules as bytes arrive, whichever API reads the frames:
         /// the frame API skips what it reports, the message layer fails the connection on it.</summary>
-        private FrameDecoder Decoder => _decoder ??= new FrameDecoder(
-            new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking), _control.NewValidator(forbidMasked: !_stage._forceMasking));
+        private FrameDecoder Decoder => _decoder ??= NewDecoder();
+
+        private FrameDecoder NewDecoder()
+        {
+            if (_control.RateLimit is { } limit)
+                _rate = new InboundRate(limit);
+            return new FrameDecoder(new FrameDecoderOptions(_control.MaxPayloadLength, _stage._forceMasking), _control.NewValidator(forbidMasked: !_stage._forceMasking));
+        }
 
         private void OnBytes()
         {
             ByteString chunk = Grab(_stage.BytesIn);
             ReadOnlySpan<byte> input = chunk.ToReadOnlySpan();
             FrameDecoder decoder = Decoder;
+            _rate?.OweBytes(chunk.Count);
             while (true)
             {
                 var result = decoder.Decode(input, out int consumed);
@@ -180,16 +198,54 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
 
         private void DeliverResult()
         {
-            if (!IsAvailable(_stage.ResultsOut))
+            if (!IsAvailable(_stage.ResultsOut) || _paused)
                 return;
-            if (_results.TryDequeue(out var result))
+            if (_results.TryPeek(out var next) && StartsMessage(next) && _rate?.TakeMessage() is { } wait)
+                OverRate(wait);
+            else if (_results.TryDequeue(out var result))
             {
                 Push(_stage.ResultsOut, result);
                 if (_inputEnded && _results.Count == 0)
                     Complete(_stage.ResultsOut);
             }
             else if (!_inputEnded && !HasBeenPulled(_stage.BytesIn))
-                Pull(_stage.BytesIn);
+            {
+                if (_rate?.PayBytes() is { } owed)
+                    OverRate(owed);
+                else
+                    Pull(_stage.BytesIn);
+            }
+        }
+
+        /// <summary>A data message counts once, at its first frame; a control frame counts once too.</summary>
+        private static bool StartsMessage(in DecodeResult result) =>
+            result.Status == DecodeStatus.Frame && result.Frame.Opcode != Opcode.Continuation;
+
+        /// <summary>
+        /// The peer sent faster than its rate: nothing more is handed on or read until the rate
+        /// allows it (pause), or ever again while the connection is closed (close).
+        /// </summary>
+        private void OverRate(TimeSpan wait)
+        {
+            _paused = true;
+            if (_rate!.Options.Policy == RateLimitPolicy.Close)
+            {
+                ConnectionCounters.CountRateLimitClose();
+                _control.RateExceeded?.Invoke();
+            }
+            else
+            {
+                ConnectionCounters.CountRateLimitPause();
+                ScheduleOnce(RateTimer, wait);
+            }
+        }
+
+        private const string RateTimer = "rate";
+
+        protected override void OnTimer(object timerKey)
+        {
+            _paused = false;
+            DeliverResult();
         }
 
         // Outbound.

@@ -148,14 +148,18 @@ public sealed class ConnectionActor : FrameConnectionActor
             return;
         }
         var request = new WebSocketRequest(_core!, arrival.Request);
-        var handler = _routes.Find(request.Path);
-        if (handler is null)
+        var route = _routes.Find(request.Path);
+        if (route is null)
         {
             _ = request.RejectAsync(404, $"no websocket endpoint at {request.Path}");
             return;
         }
         var self = Self;
-        Task.Run(() => handler(request)).ContinueWith(task =>
+        Task.Run(async () =>
+        {
+            if (await Admission.AdmitAsync(request, route, _options).ConfigureAwait(false))
+                await route.Handler(request).ConfigureAwait(false);
+        }).ContinueWith(task =>
         {
             if (!request.Answered)
             {

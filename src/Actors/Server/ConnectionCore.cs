@@ -28,6 +28,9 @@ internal sealed class ConnectionCore : FrameConnection
 
     public HandshakeControl Handshake { get; }
 
+    /// <summary>Who the connection was authenticated as before its upgrade; null when anonymous.</summary>
+    public Security.ConnectionIdentity? Identity { get; set; }
+
     /// <summary>The server name the client sent in TLS (SNI), or null.</summary>
     public string? ServerName { get; private init; }
 

@@ -37,5 +37,7 @@ public sealed record FrameReceived(string ConnectionId, RecvFrameResult Frame);
 /// <summary>A message the connection received, as <c>ReceiveMessageAsync</c> returned it.</summary>
 public sealed record MessageReceived(string ConnectionId, Connections.MessageResult Message);
 
-/// <summary>A live WebSocket connection, as the registry lists it.</summary>
-public sealed record ConnectionInfo(string Id, EndPoint? RemoteEndPoint, string Path, DateTimeOffset Started, IActorRef Connection);
+/// <summary>A live WebSocket connection, as the registry lists it; <paramref name="Identity"/> is who
+/// it was authenticated as at the handshake, null for an anonymous one.</summary>
+public sealed record ConnectionInfo(string Id, EndPoint? RemoteEndPoint, string Path, DateTimeOffset Started, IActorRef Connection,
+    Security.ConnectionIdentity? Identity = null);

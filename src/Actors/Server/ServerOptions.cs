@@ -43,6 +43,23 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
     /// </summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Decides who each upgrade request comes from, before the 101 (a <see cref="Security.JwtAuthenticator"/>,
+    /// or the application's own). Null: every request is anonymous, and routes that require an
+    /// identity answer 401.
+    /// </summary>
+    public Security.HandshakeAuthenticator? Authenticator { get; init; }
+
+    /// <summary>
+    /// Which web pages may open connections. <see cref="Security.OriginPolicy.Any"/> here, as in the
+    /// seed, which checks no <c>Origin</c> (its tests send one from another site): an application
+    /// that authenticates by cookies must set <see cref="Security.OriginPolicy.SameOrigin"/>.
+    /// <see cref="FromConfig"/> checks it: with <c>allowed-origins</c> in the section (the host's
+    /// <c>akka.hocon</c> has it) only the same origin and those listed are allowed, and a browser's
+    /// upgrade from any other page is answered 403.
+    /// </summary>
+    public Security.OriginPolicy Origins { get; init; } = Security.OriginPolicy.Any;
+
     /// <inheritdoc/>
     public override string? Validate()
     {
@@ -56,6 +73,8 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             return "max_connections must be positive";
         if (DeadPeerTimeout is { } dead && dead < TimeSpan.FromSeconds(8))
             return "dead_peer_timeout must be at least 8 s";
+        if (Origins is null)
+            return "origins must not be null";
         if (Protocols is not null && Protocols.Any(string.IsNullOrWhiteSpace))
             return "protocols must not contain empty names";
         return null;
@@ -82,6 +101,10 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
             MaxConnections = section.GetInt("max-connections", defaults.MaxConnections),
             DeadPeerTimeout = section.GetString("dead-peer-timeout", null) is "off" or "" ? null : section.GetTimeSpan("dead-peer-timeout", defaults.DeadPeerTimeout),
             Messages = MessagesFromConfig(section.GetConfig("messages"), defaults.Messages),
+            Origins = section.HasPath("allowed-origins")
+                ? Security.OriginPolicy.SameOrigin with { AllowedOrigins = [.. section.GetStringList("allowed-origins")] }
+                : defaults.Origins,
+            RateLimit = RateLimitOptions.FromConfig(section.GetConfig("rate-limit")),
         };
         if (options.Validate() is { } error)
             throw new ConfigurationException($"cosocket.server: {error}");

@@ -51,6 +51,13 @@ public sealed class WebSocketRequest
     /// <summary>On a <c>wss://</c> listener, the server name the client sent (SNI); else null.</summary>
     public string? ServerName => Core.ServerName;
 
+    /// <summary>Who the listener's authenticator found the request to come from; null when anonymous.</summary>
+    public Security.ConnectionIdentity? Identity
+    {
+        get => Core.Identity;
+        internal set => Core.Identity = value;
+    }
+
     /// <summary>Headers for the 101 response, after the ones the handshake sets (cs.t TEST 38).</summary>
     public List<KeyValuePair<string, string>> ResponseHeaders { get; } = [];
 

@@ -4,17 +4,21 @@ namespace Cosocket.Actors.Server;
 /// and talks to the client; the connection closes when it returns.</summary>
 public delegate Task WebSocketHandler(WebSocketRequest request);
 
+/// <summary>A handler and whether its requests need an authenticated identity.</summary>
+public sealed record WebSocketRoute(WebSocketHandler Handler, bool RequireIdentity);
+
 /// <summary>
 /// Paths mapped to handlers, as nginx <c>location</c> blocks map to Lua handlers: an exact path, or a
 /// prefix ending in <c>/*</c> (<c>/chat/*</c> takes <c>/chat/lobby</c>). Exact paths win, then the
-/// longest prefix. Immutable once built.
+/// longest prefix. A route that requires an identity answers 401 to a request the listener's
+/// authenticator found no credentials in, before its handler runs. Immutable once built.
 /// </summary>
 public sealed class WebSocketRoutes
 {
-    private readonly Dictionary<string, WebSocketHandler> _exact = new(StringComparer.Ordinal);
-    private readonly List<(string Prefix, WebSocketHandler Handler)> _prefixes = [];
+    private readonly Dictionary<string, WebSocketRoute> _exact = new(StringComparer.Ordinal);
+    private readonly List<(string Prefix, WebSocketRoute Route)> _prefixes = [];
 
-    public WebSocketRoutes Map(string path, WebSocketHandler handler)
+    public WebSocketRoutes Map(string path, WebSocketHandler handler, bool requireIdentity = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(handler);
@@ -22,22 +26,22 @@ public sealed class WebSocketRoutes
             throw new ArgumentException($"a path starts with '/': \"{path}\"", nameof(path));
         if (path.EndsWith("/*", StringComparison.Ordinal))
         {
-            _prefixes.Add((path[..^1], handler));
+            _prefixes.Add((path[..^1], new WebSocketRoute(handler, requireIdentity)));
             _prefixes.Sort((a, b) => b.Prefix.Length.CompareTo(a.Prefix.Length));
         }
         else
-            _exact[path] = handler;
+            _exact[path] = new WebSocketRoute(handler, requireIdentity);
         return this;
     }
 
-    public WebSocketHandler? Find(string path)
+    public WebSocketRoute? Find(string path)
     {
-        if (_exact.TryGetValue(path, out var handler))
-            return handler;
-        foreach (var (prefix, prefixHandler) in _prefixes)
+        if (_exact.TryGetValue(path, out var route))
+            return route;
+        foreach (var (prefix, prefixRoute) in _prefixes)
         {
             if (path.StartsWith(prefix, StringComparison.Ordinal))
-                return prefixHandler;
+                return prefixRoute;
         }
         return null;
     }

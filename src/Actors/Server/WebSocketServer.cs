@@ -50,6 +50,10 @@ public sealed class WebSocketServer
     /// <summary>The connection actor: <c>Tell</c> it to send, close or subscribe; watch it for the end of the connection.</summary>
     public IActorRef Connection => _core.Self;
 
+    /// <summary>Who the connection was authenticated as before its upgrade (the user and the token's
+    /// claims); null when anonymous.</summary>
+    public Security.ConnectionIdentity? Identity => _core.Identity;
+
     /// <summary>The subprotocol confirmed in the 101 response, or null.</summary>
     public string? Protocol { get; private init; }
 
@@ -97,7 +101,7 @@ public sealed class WebSocketServer
         // Told from here, not by the connection actor: once NewAsync returns, the registration is in the
         // registry's mailbox ahead of any lookup, so an id handed out now resolves at once.
         var core = request.Core;
-        core.Registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(core.Id, core.RemoteEndPoint, request.Path, DateTimeOffset.UtcNow, core.Self)));
+        core.Registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(core.Id, core.RemoteEndPoint, request.Path, DateTimeOffset.UtcNow, core.Self, core.Identity)));
         core.Self.Tell(new ConnectionActor.Upgraded(request.Path, options));
         return (server, null);
     }

@@ -133,6 +133,7 @@ public static class ServerHandshake
         string reason = error.StatusCode switch
         {
             400 => "Bad Request",
+            401 => "Unauthorized",
             403 => "Forbidden",
             404 => "Not Found",
             405 => "Method Not Allowed",
@@ -150,6 +151,9 @@ public static class ServerHandshake
         // RFC 9110 §15.5.6: a 405 "MUST generate an Allow header field".
         if (error.StatusCode == 405)
             response.Append("Allow: GET\r\n");
+        // RFC 9110 §15.5.2: a 401 "MUST send a WWW-Authenticate header field"; RFC 6750 §3 names the scheme.
+        if (error.StatusCode == 401)
+            response.Append("WWW-Authenticate: Bearer\r\n");
         response.Append("Content-Type: text/plain; charset=utf-8\r\n")
             .Append("Content-Length: ").Append(body.Length).Append("\r\n")
             .Append("Connection: close\r\n\r\n");
