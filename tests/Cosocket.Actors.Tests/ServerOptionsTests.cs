@@ -69,7 +69,9 @@ public class ServerOptionsTests
     public void ShippedAkkaHocon_DocumentsExactlyTheDefaults()
     {
         var config = ConfigurationFactory.ParseString(File.ReadAllText(HoconPath));
-        Assert.Equal(new ServerOptions(), ServerOptions.FromConfig(config.GetConfig("cosocket.server")));
+        // One difference on purpose: the service checks Origin (allowed-origins = []), the library,
+        // like the seed, does not unless told to.
+        Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin }, ServerOptions.FromConfig(config.GetConfig("cosocket.server")));
     }
 
     [Fact]
@@ -87,11 +89,15 @@ public class ServerOptionsTests
             close-timeout = 250ms
             max-outgoing-bytes = 65536
             dead-peer-timeout = 2m
+            allowed-origins = ["https://app.example.com"]
+            rate-limit { messages-per-second = 50, bytes-per-second = 65536, policy = close }
             """);
         var options = ServerOptions.FromConfig(config);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.Timeout);
         Assert.Equal((1048577L, 200L, 300L), (options.MaxPayloadLen, options.EffectiveMaxRecvLen, options.EffectiveMaxSendLen));
         Assert.True(options.SendMasked);
+        Assert.Equal(["https://app.example.com"], options.Origins.AllowedOrigins.ToArray());
+        Assert.Equal(new RateLimitOptions(50, 65536, RateLimitPolicy.Close), options.RateLimit);
         Assert.Equal(["chat", "json"], options.Protocols!);
         Assert.Equal((8192, TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250)), (options.MaxHeaderLen, options.HandshakeTimeout, options.CloseTimeout));
         Assert.Equal(65536, options.MaxOutgoingBytes);

@@ -31,6 +31,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
         ["COSOCKET__LISTEN"] = $"127.0.0.1:{node.Ws}",
         ["COSOCKET__HTTP__LISTEN"] = $"127.0.0.1:{node.Http}",
         ["COSOCKET__HTTP__TOKEN"] = Token,
+        ["COSOCKET__AUTH__JWT__SECRET"] = TestTokens.Secret,
         ["COSOCKET__CLUSTER__HOSTNAME"] = "127.0.0.1",
         ["COSOCKET__CLUSTER__PUBLICHOSTNAME"] = "127.0.0.1",
         ["COSOCKET__CLUSTER__PORT"] = node.Cluster.ToString(System.Globalization.CultureInfo.InvariantCulture),
