@@ -22,13 +22,16 @@ import urllib.request
 from run_load import ROOT, loadgen, stop
 
 COSOCKET = os.path.join(ROOT, "src/Host/bin/Release/net10.0/cosocket")
+SECRET = "bench-only-hs256-secret-of-at-least-32-bytes"
+# What is measured is the cluster's delivery: /connect's per-connection rate limit is off here.
+CONFIG = os.path.join(ROOT, "bench/cluster.hocon")
 NODES = [(19201 + i, 19211 + i, 19221 + i) for i in range(3)]  # websocket, http, remoting
 
 
 def environment(ws, http, remoting):
     return dict(os.environ,
                 COSOCKET__LISTEN=f"127.0.0.1:{ws}", COSOCKET__HTTP__LISTEN=f"127.0.0.1:{http}",
-                COSOCKET__HTTP__TOKEN="bench", COSOCKET__CLUSTER__HOSTNAME="127.0.0.1",
+                COSOCKET__HTTP__TOKEN="bench", COSOCKET__AUTH__JWT__SECRET=SECRET, COSOCKET__CLUSTER__HOSTNAME="127.0.0.1",
                 COSOCKET__CLUSTER__PUBLICHOSTNAME="127.0.0.1", COSOCKET__CLUSTER__PORT=str(remoting),
                 COSOCKET__CLUSTER__SEEDNODES=f"127.0.0.1:{NODES[0][2]}")
 
@@ -37,13 +40,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
-    processes = [subprocess.Popen([COSOCKET, "serve"], env=environment(*node), cwd=ROOT,
+    token = subprocess.run([COSOCKET, "token", "--user", "bench", "--subscribe", "*", "--publish", "*", "--send", "*"],
+                           env=environment(*NODES[0]), capture_output=True, text=True, check=True).stdout.strip()
+    os.environ["LOADGEN_ACCESS_TOKEN"] = token
+    processes = [subprocess.Popen([COSOCKET, "serve", "--config", CONFIG], env=environment(*node), cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for node in NODES]
     try:
         deadline = time.time() + 90
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{NODES[0][1]}/api/cluster/members?count=3&timeout=60", timeout=70) as r:
+                with urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{NODES[0][1]}/api/cluster/members?count=3&timeout=60",
+                                                             headers={"Authorization": "Bearer bench"}), timeout=70) as r:
                     print(f"cluster: {json.load(r)['up']}", file=sys.stderr)
                     break
             except OSError:

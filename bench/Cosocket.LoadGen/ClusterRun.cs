@@ -14,16 +14,21 @@ namespace Cosocket.LoadGen;
 /// </summary>
 internal static class ClusterRun
 {
+    /// <summary><c>/connect</c> on <paramref name="node"/> with the token in <c>LOADGEN_ACCESS_TOKEN</c>
+    /// (run_cluster.py mints one with <c>cosocket token</c>): the endpoint needs an identity.</summary>
+    private static Uri Connect(Uri node, string query = "") =>
+        new(node, "/connect?access_token=" + Environment.GetEnvironmentVariable("LOADGEN_ACCESS_TOKEN") + (query.Length > 0 ? "&" + query : ""));
+
     public static async Task<string> BroadcastAsync(Uri[] nodes, int connections, int messages)
     {
         string topic = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var subscribers = await Task.WhenAll(Enumerable.Range(0, connections).Select(async i =>
         {
-            var connection = await Connection.OpenAsync(new Uri(nodes[i % nodes.Length], $"/connect?topic={topic}"));
+            var connection = await Connection.OpenAsync(Connect(nodes[i % nodes.Length], $"topic={topic}"));
             await connection.ReceiveAsync(); // the welcome
             return connection;
         }));
-        await using var publisher = await Connection.OpenAsync(new Uri(nodes[0], "/connect"));
+        await using var publisher = await Connection.OpenAsync(Connect(nodes[0]));
         await publisher.ReceiveAsync();
 
         // Gossip spreads the subscriptions: publish probes until every subscriber has had one.
@@ -68,9 +73,9 @@ internal static class ClusterRun
 
     public static async Task<string> LatencyAsync(Uri from, Uri to, int messages)
     {
-        await using var sender = await Connection.OpenAsync(new Uri(from, "/connect"));
+        await using var sender = await Connection.OpenAsync(Connect(from));
         await sender.ReceiveAsync();
-        await using var receiver = await Connection.OpenAsync(new Uri(to, "/connect"));
+        await using var receiver = await Connection.OpenAsync(Connect(to));
         string id = JsonNode.Parse(Encoding.UTF8.GetString((await receiver.ReceiveAsync()).Payload.Span))!["connection"]!.GetValue<string>();
         var latencies = new List<double>(messages);
         for (int i = -100; i < messages; i++) // the first 100 warm up
