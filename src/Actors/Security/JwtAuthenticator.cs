@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Cosocket.Actors.Server;
@@ -86,7 +87,10 @@ public sealed class JwtAuthenticator
         var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
         if (!result.IsValid)
             return (null, "invalid token: " + Describe(result.Exception));
-        var principal = new System.Security.Claims.ClaimsPrincipal(result.ClaimsIdentity);
+        // The identity is made of the token's claims alone: the result's ClaimsIdentity also holds the
+        // token, its raw text and its parsed parts, which a connection would keep for its whole life.
+        var claims = ((JsonWebToken)result.SecurityToken).Claims.Select(c => new Claim(c.Type, c.Value));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, "jwt", _userClaim, null));
         string? user = principal.FindFirst(_userClaim)?.Value;
         return string.IsNullOrEmpty(user)
             ? (null, $"invalid token: no {_userClaim} claim")
