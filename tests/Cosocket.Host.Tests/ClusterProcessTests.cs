@@ -48,10 +48,18 @@ internal sealed class ClusterNodes : IAsyncDisposable
             cluster._processes.Add(PeerProcess.Start(PeerProcess.CosocketExecutable, ["serve"], Path.GetDirectoryName(PeerProcess.CosocketExecutable),
                 watchFor: "cosocket HTTP on", environment: Environment(node, nodes[0])));
         }
-        foreach (var process in cluster._processes)
-            await process.WaitForWatchedAsync(Peer.Patience);
-        await cluster.WaitForMembersAsync(nodes[0], count);
-        return cluster;
+        try
+        {
+            foreach (var process in cluster._processes)
+                await process.WaitForWatchedAsync(Peer.Patience);
+            await cluster.WaitForMembersAsync(nodes[0], count);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync(); // no node outlives a cluster that did not form
+            throw;
+        }
     }
 
     /// <summary>Waits (a long poll on the node, which watches cluster events) until exactly

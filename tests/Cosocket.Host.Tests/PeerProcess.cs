@@ -79,6 +79,17 @@ internal sealed class PeerProcess : IDisposable
         var peer = new PeerProcess(process) { _watchFor = watchFor };
         process.OutputDataReceived += (_, e) => peer.OnLine(peer._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => peer.OnLine(peer._stderr, e.Data);
+        if (watchFor is not null)
+        {
+            // A peer that ends before saying what is watched for fails the wait at once, with its output.
+            process.EnableRaisingEvents = true;
+            process.Exited += (_, _) =>
+            {
+                process.WaitForExit(); // drains the redirected output: the watched line may be in it
+                peer._watched.TrySetException(new InvalidOperationException(
+                    $"{fileName} exited with {process.ExitCode} before \"{watchFor}\"; output:\n{peer.Output}"));
+            };
+        }
         if (!process.Start())
             throw new InvalidOperationException("could not start " + fileName);
         process.BeginOutputReadLine();
