@@ -18,15 +18,26 @@ namespace Cosocket.Host;
 /// </summary>
 public static class ConnectCommand
 {
-    public const string Usage = "usage: cosocket connect URL [--protocol P]... [--header \"Name: value\"]... [--origin O] [--host H] " +
-        "[--server-name S] [--insecure] [--ca FILE] [--cert FILE --key FILE] [--echo]";
+    public const string Usage = "usage: cosocket connect URL [--protocol P]... [--header \"Name: value\"]... [--token T] [--origin O] [--host H] " +
+        "[--server-name S] [--insecure] [--ca FILE] [--cert FILE --key FILE] [--max-message-size BYTES] [--echo]";
 
-    private sealed record Arguments(string Url, ConnectOptions Options, bool Echo);
+    /// <summary>The largest message received by default: 16 MiB, what the host's <c>/echo</c> takes.</summary>
+    public const int DefaultMaxMessageSize = 16 << 20;
 
+    private sealed record Arguments(string Url, ConnectOptions Options, bool Echo, int MaxMessageSize);
+
+    /// <returns>0 after a clean close (or <c>--help</c>), 1 when the connection fails, 2 for bad arguments.</returns>
     public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter errors)
     {
-        if (Parse(args) is not { } arguments)
+        if (args is ["--help"] or ["-h"])
         {
+            await output.WriteLineAsync(Usage);
+            return 0;
+        }
+        var (arguments, error) = Parse(args);
+        if (arguments is null)
+        {
+            await errors.WriteLineAsync($"cosocket connect: {error}");
             await errors.WriteLineAsync(Usage);
             return 2;
         }
@@ -43,7 +54,12 @@ public static class ConnectCommand
 
     private static async Task<int> RunAsync(ActorSystem system, Arguments arguments, TextReader input, TextWriter output, TextWriter errors)
     {
-        var (client, _) = WebSocketClient.New(system, new ClientOptions { Timeout = TimeSpan.FromSeconds(10), MaxPayloadLen = 16 << 20 });
+        var (client, _) = WebSocketClient.New(system, new ClientOptions
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+            MaxPayloadLen = arguments.MaxMessageSize,
+            Messages = new MessageOptions { MaxMessageLen = arguments.MaxMessageSize },
+        });
         var (ok, err, _) = await client!.ConnectAsync(arguments.Url, arguments.Options);
         if (ok is null)
         {
@@ -120,15 +136,15 @@ public static class ConnectCommand
     private static string Describe(byte[] data) =>
         data.Length <= 64 ? Convert.ToHexString(data) : $"<{data.Length} bytes>";
 
-    private static Arguments? Parse(string[] args)
+    /// <summary>The arguments, in any order: the URL and the options; or the reason they are not usable.</summary>
+    private static (Arguments? Arguments, string? Error) Parse(string[] args)
     {
-        if (args.Length == 0 || args[0].StartsWith("--", StringComparison.Ordinal))
-            return null;
         var protocols = new List<string>();
         var headers = new List<string>();
-        string? origin = null, host = null, serverName = null, ca = null, cert = null, key = null;
+        string? url = null, origin = null, host = null, serverName = null, ca = null, cert = null, key = null, token = null;
+        int maxMessageSize = DefaultMaxMessageSize;
         bool echo = false, insecure = false;
-        for (int i = 1; i < args.Length; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             if (args[i] is "--echo" or "--insecure")
             {
@@ -136,8 +152,15 @@ public static class ConnectCommand
                 insecure |= args[i] == "--insecure";
                 continue;
             }
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                if (url is not null)
+                    return (null, $"one URL only: \"{url}\", then \"{args[i]}\"");
+                url = args[i];
+                continue;
+            }
             if (i + 1 >= args.Length)
-                return null;
+                return (null, $"{args[i]} needs a value");
             string value = args[++i];
             switch (args[i - 1])
             {
@@ -149,11 +172,33 @@ public static class ConnectCommand
                 case "--ca": ca = value; break;
                 case "--cert": cert = value; break;
                 case "--key": key = value; break;
-                default: return null;
+                case "--token": token = value; break;
+                case "--max-message-size" when int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out maxMessageSize) && maxMessageSize > 0:
+                    break;
+                case "--max-message-size": return (null, $"--max-message-size: \"{value}\" is not a positive number of bytes");
+                default: return (null, $"unknown option {args[i - 1]}");
             }
         }
+        if (url is null)
+            return (null, "no URL");
         if ((cert is null) != (key is null))
-            return null;
+            return (null, "--cert and --key go together");
+        foreach (var (option, file) in new[] { ("--ca", ca), ("--cert", cert), ("--key", key) })
+        {
+            if (file is not null && !File.Exists(file))
+                return (null, $"{option}: no such file: {file}");
+        }
+        X509Certificate2Collection? trusted;
+        try
+        {
+            trusted = ca is null ? null : LoadCertificates(ca);
+        }
+        catch (System.Security.Cryptography.CryptographicException bad)
+        {
+            return (null, $"--ca: {ca} holds no PEM certificate: {bad.Message}");
+        }
+        if (token is not null)
+            headers.Add("Authorization: Bearer " + token);
         var options = new ConnectOptions
         {
             Protocols = protocols.Count > 0 ? protocols : null,
@@ -162,10 +207,10 @@ public static class ConnectCommand
             Host = host,
             ServerName = serverName,
             SslVerify = !insecure,
-            SslTrustedCertificates = ca is null ? null : LoadCertificates(ca),
+            SslTrustedCertificates = trusted,
             ClientCert = cert is null ? null : File.ReadAllText(cert),
             ClientPrivKey = key is null ? null : File.ReadAllText(key),
         };
-        return new Arguments(args[0], options, echo);
+        return (new Arguments(url, options, echo, maxMessageSize), null);
     }
 }

@@ -189,7 +189,9 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         var state = Cluster.Get(system).State;
         foreach (var group in state.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
             text.AppendLine($"cosocket_cluster_members{{status=\"{group.Key.ToString().ToLowerInvariant()}\"}} {group.Count()}");
-        text.AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}")
+        text.AppendLine("# HELP cosocket_cluster_unreachable Cluster members this node cannot reach now.")
+            .AppendLine("# TYPE cosocket_cluster_unreachable gauge")
+            .AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}")
             .AppendLine("# HELP cosocket_http_member_polls Membership long polls (GET /api/cluster/members?count=N) waiting on this node.")
             .AppendLine("# TYPE cosocket_http_member_polls gauge")
             .AppendLine($"cosocket_http_member_polls {Volatile.Read(ref _pendingMemberPolls)}")

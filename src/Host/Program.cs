@@ -9,6 +9,13 @@ if (args.Length > 0 && args[0] == "connect")
     return await ConnectCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
 if (args.Length > 0 && args[0] == "token")
     return TokenCommand.Run(args[1..], Console.Out, Console.Error);
+if (args is ["--help"] or ["-h"] or ["help"])
+{
+    Console.WriteLine(CosocketHost.ServeUsage);
+    Console.WriteLine(ConnectCommand.Usage);
+    Console.WriteLine(TokenCommand.Usage);
+    return 0;
+}
 
 string[] options = args.Length > 0 && args[0] == "serve" ? args[1..] : args;
 if (CosocketHost.ParseArguments(options) is null)

@@ -46,12 +46,43 @@ public class ConnectCommandTests
             var binding = CosocketServer.Bind(system, new IPEndPoint(IPAddress.Loopback, 0), routes);
             var output = new StringWriter();
             var errors = new StringWriter();
-            int exitCode = await ConnectCommand.RunAsync([$"ws://{binding.EndPoint}/talk", "--echo"], new StringReader(""), output, errors).WaitAsync(Patience);
+            // Options may come before the URL.
+            int exitCode = await ConnectCommand.RunAsync(["--echo", $"ws://{binding.EndPoint}/talk"], new StringReader(""), output, errors).WaitAsync(Patience);
 
             Assert.True(exitCode == 0, errors.ToString());
             Assert.Equal("one\n0102FF\n", output.ToString().ReplaceLineEndings("\n"));
             Assert.Equal(["text one", "binary 0102FF", "pong p"], received.Take(3).ToArray());
             Assert.Contains("closed: 1000 done", errors.ToString());
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Echo_MessagesUpTo16MiB_ComeBackWhole_AsAutobahnsSection9Sends()
+    {
+        var system = ActorSystem.Create("connect-echo-large");
+        try
+        {
+            var echoed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            byte[] large = new byte[ConnectCommand.DefaultMaxMessageSize];
+            new Random(9).NextBytes(large);
+            var routes = new WebSocketRoutes().Map("/large", async request =>
+            {
+                var options = new ServerOptions { MaxPayloadLen = 1 << 25, Messages = new() { MaxMessageLen = 1 << 25, FragmentSize = 1 << 20 } };
+                var (wb, _) = await WebSocketServer.NewAsync(request, options);
+                await wb!.SendMessageAsync(large);
+                var back = await wb.ReceiveMessageAsync();
+                echoed.SetResult(back.Data is { } data && data.AsSpan().SequenceEqual(large));
+                await wb.CloseHandshakeAsync();
+            });
+            var binding = CosocketServer.Bind(system, new IPEndPoint(IPAddress.Loopback, 0), routes);
+            var errors = new StringWriter();
+            int exitCode = await ConnectCommand.RunAsync([$"ws://{binding.EndPoint}/large", "--echo"], new StringReader(""), TextWriter.Null, errors).WaitAsync(Patience);
+            Assert.True(exitCode == 0, errors.ToString());
+            Assert.True(await echoed.Task.WaitAsync(Patience));
         }
         finally
         {
@@ -95,14 +126,25 @@ public class ConnectCommandTests
     }
 
     [Theory]
-    [InlineData]
-    [InlineData("--echo")]
-    [InlineData("ws://127.0.0.1:1/", "--protocol")]
-    [InlineData("ws://127.0.0.1:1/", "--nonsense", "x")]
-    public async Task BadArguments_PrintUsage_AndExit2(params string[] args)
+    [InlineData("no URL")]
+    [InlineData("no URL", "--echo")]
+    [InlineData("--protocol needs a value", "ws://127.0.0.1:1/", "--protocol")]
+    [InlineData("unknown option --nonsense", "ws://127.0.0.1:1/", "--nonsense", "x")]
+    [InlineData("--ca: no such file: /nonexistent/ca.pem", "ws://127.0.0.1:1/", "--ca", "/nonexistent/ca.pem")]
+    [InlineData("--cert and --key go together", "ws://127.0.0.1:1/", "--cert", "/nonexistent/c.pem")]
+    [InlineData("--max-message-size: \"0\" is not a positive number of bytes", "--max-message-size", "0", "ws://127.0.0.1:1/")]
+    public async Task BadArguments_SayWhy_PrintUsage_AndExit2(string reason, params string[] args)
     {
         var errors = new StringWriter();
         Assert.Equal(2, await ConnectCommand.RunAsync(args, new StringReader(""), new StringWriter(), errors));
-        Assert.StartsWith("usage: cosocket connect URL", errors.ToString());
+        Assert.Equal(["cosocket connect: " + reason, ConnectCommand.Usage], errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public async Task Help_PrintsTheUsageToStandardOutput_AndExits0()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await ConnectCommand.RunAsync(["--help"], new StringReader(""), output, TextWriter.Null));
+        Assert.StartsWith("usage: cosocket connect URL", output.ToString());
     }
 }
