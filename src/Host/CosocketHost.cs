@@ -29,6 +29,11 @@ public static class CosocketHost
         ["--seed-node"] = "Cosocket:Cluster:SeedNodes",
     };
 
+    /// <summary>The version the executable was built as (the package's version, without build metadata).</summary>
+    public static string Version =>
+        (typeof(CosocketHost).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0").Split('+')[0];
+
     /// <summary>The configuration file shipped beside the executable.</summary>
     public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
 

@@ -9,6 +9,11 @@ if (args.Length > 0 && args[0] == "connect")
     return await ConnectCommand.RunAsync(args[1..], Console.In, Console.Out, Console.Error);
 if (args.Length > 0 && args[0] == "token")
     return TokenCommand.Run(args[1..], Console.Out, Console.Error);
+if (args is ["--version"])
+{
+    Console.WriteLine("cosocket " + CosocketHost.Version);
+    return 0;
+}
 if (args is ["--help"] or ["-h"] or ["help"])
 {
     Console.WriteLine(CosocketHost.ServeUsage);

@@ -130,10 +130,10 @@ internal sealed class PeerProcess : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Sends SIGTERM, as a service manager does to stop a service.</summary>
     /// <summary>SIGKILL: the process dies at once, without closing anything.</summary>
     public void KillHard() => _process.Kill(entireProcessTree: true);
 
+    /// <summary>Sends SIGTERM, as a service manager does to stop a service.</summary>
     public void Terminate()
     {
         if (Kill(_process.Id, 15) != 0)
