@@ -47,6 +47,9 @@ public static class ProtocolErrors
     public const string RequestHeaderTooLarge = "failed to receive request header: too large";
     /// <summary>Cosocket's own: a request head that is not HTTP/1.x syntax at all; answered with 400.</summary>
     public const string MalformedRequestLine = "malformed request line";
+
+    /// <summary>A server's answer to a TLS handshake sent to its plain port.</summary>
+    public const string TlsOnPlainPort = "a TLS handshake on a plain ws:// port: connect with ws://, or to the wss:// listener";
     public const string MalformedRequestHeader = "malformed request header";
 
     // §3.5 and D2: the client handshake.

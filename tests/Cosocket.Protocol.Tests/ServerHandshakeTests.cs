@@ -288,4 +288,19 @@ public class ServerHandshakeTests
         Assert.Throws<ArgumentException>(() => ServerHandshake.BuildResponse("k", null, [new("X-A", "a\r\nSet-Cookie: x")]));
         Assert.Throws<ArgumentException>(() => ServerHandshake.BuildResponse("k", null, [new("X A", "a")]));
     }
+
+    [Theory]
+    [InlineData(new byte[] { 0x16, 0x03, 0x01, 0x02, 0x00 }, ProtocolErrors.TlsOnPlainPort)]
+    [InlineData(new byte[] { 0x00 }, ProtocolErrors.MalformedRequestLine)]
+    [InlineData(new byte[] { (byte)' ', (byte)'G' }, ProtocolErrors.MalformedRequestLine)]
+    public void TryReadRequest_FirstByteThatCannotStartAMethod_FailsAtOnce(byte[] input, string error)
+    {
+        var result = ServerHandshake.TryReadRequest(input);
+        Assert.Equal(HeadReadStatus.Failed, result.Status);
+        Assert.Equal(new HandshakeError(error, 400), result.Error);
+    }
+
+    [Fact]
+    public void TryReadRequest_TheStartOfAMethod_WaitsForMore() =>
+        Assert.Equal(HeadReadStatus.Incomplete, ServerHandshake.TryReadRequest("GE"u8).Status);
 }

@@ -181,6 +181,11 @@ public sealed class ClientConnectionActor : FrameConnectionActor
         {
             return new ConnectFailed(prefix + error.Message, null);
         }
+        catch (System.Security.Authentication.AuthenticationException error) when (prefix == "ssl handshake failed: ")
+        {
+            // The server answered, but not in TLS: a plain port (which refuses the ClientHello at once).
+            return new ConnectFailed($"{prefix}{error.Message} (the server did not answer in TLS: is it a ws:// port?)", null);
+        }
         catch (Exception error)
         {
             return new ConnectFailed(prefix + SocketErrors.Describe(error), null);

@@ -25,9 +25,18 @@ public readonly record struct RequestReadResult(HeadReadStatus Status, HttpReque
 /// </summary>
 public static class ServerHandshake
 {
+    /// <summary>The first byte of a TLS record carrying a handshake message (RFC 8446 §5.1: ContentType handshake(22)).</summary>
+    private const byte TlsHandshakeRecord = 22;
+
     /// <summary>Reads a request head from the front of <paramref name="buffer"/>.</summary>
     public static RequestReadResult TryReadRequest(ReadOnlySpan<byte> buffer, int maxHeaderLength = HttpHead.DefaultMaxHeaderLength)
     {
+        // RFC 9112 §3: a request starts with its method, a token. Bytes that cannot start one are
+        // refused at once rather than after the handshake timeout: a TLS ClientHello (a wss://
+        // client on a ws:// port), or anything else that is not HTTP.
+        // (An empty line before it, which §2.2 says a server SHOULD ignore, is left to the parser.)
+        if (!buffer.IsEmpty && buffer[0] is not ((byte)'\r' or (byte)'\n') && !HttpHead.IsToken([(char)buffer[0]]))
+            return new(HeadReadStatus.Failed, null, 0, new(buffer[0] == TlsHandshakeRecord ? ProtocolErrors.TlsOnPlainPort : ProtocolErrors.MalformedRequestLine, 400));
         int end = HttpHead.FindEnd(buffer, maxHeaderLength, out bool tooLarge);
         if (tooLarge)
             return new(HeadReadStatus.Failed, null, 0, new(ProtocolErrors.RequestHeaderTooLarge, 431));

@@ -40,6 +40,19 @@ public class TlsTests : TestKit
         return $"received: {frame.Text} ({frame.Type})";
     }
 
+    [Fact]
+    public async Task Wss_ToAPlainPort_FailsAtOnce_WithAHint()
+    {
+        var plain = new ServerHarness(Sys, (request, h) => ServerHarness.RecvOneFrame(request, h));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var (ok, err, _) = await NewClient().ConnectAsync($"wss://127.0.0.1:{plain.EndPoint.Port}/s", new ConnectOptions { SslVerify = false });
+        Assert.Null(ok);
+        Assert.StartsWith("ssl handshake failed: ", err);
+        Assert.EndsWith("(the server did not answer in TLS: is it a ws:// port?)", err);
+        // Not the handshake timeout (10 s): the server refuses a ClientHello as soon as it sees its first byte.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
     [Fact] // TESTs 22 and 26: keepalive over TLS; a reused wss connection does neither TLS nor HTTP handshake again
     public async Task WssWithKeepalive_ReusesTheConnection()
     {
