@@ -76,6 +76,15 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Connect_WithASubjectThatIsNoUserName_Is400()
+    {
+        var (client, answer) = await UpgradeAsync("/connect?access_token=" + TestTokens.Full(new string('x', 300)));
+        client.Dispose();
+        Assert.StartsWith("HTTP/1.1 400 ", answer, StringComparison.Ordinal);
+        Assert.Contains("the token's subject is not a user name: a user must be 1 to 256 characters", answer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AlicesMessages_NeverReachAConnectionThatIsNotAlice()
     {
         var (alice, _) = await Peer.JoinAsync(Ws, "alice");

@@ -37,6 +37,12 @@ public static class ConnectEndpoint
             await request.RejectAsync(400, UserFromToken);
             return;
         }
+        // The subject is whatever the token's issuer wrote: it must still make a valid user name.
+        if (AddressNames.Check("user", identity.User) is { } badSubject)
+        {
+            await request.RejectAsync(400, "the token's subject is not a user name: " + badSubject);
+            return;
+        }
         if (topics.Select(t => AddressNames.Check("topic", t)).FirstOrDefault(e => e is not null) is { } invalid)
         {
             await request.RejectAsync(400, invalid);
