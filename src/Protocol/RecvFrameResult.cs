@@ -17,10 +17,13 @@ public readonly record struct RecvFrameResult(byte[]? Data, string? Type, string
 
     public bool IsError => Type is null;
 
+    /// <summary>What kind of error <see cref="Err"/> is (<see cref="ErrorKind.None"/> for a frame).</summary>
+    public ErrorKind Kind { get; init; }
+
     /// <summary><see cref="Data"/> decoded as UTF-8 (text frames, close reasons), or null on error.</summary>
     public string? Text => Data is null ? null : Encoding.UTF8.GetString(Data);
 
-    public static RecvFrameResult Failure(string err) => new(null, null, err, null);
+    public static RecvFrameResult Failure(string err, ErrorKind kind) => new(null, null, err, null) { Kind = kind };
 
     public static RecvFrameResult FromFrame(in Frame frame)
     {

@@ -63,7 +63,7 @@ internal static class Wire
                 piece = piece[consumed..];
                 if (result.Status == DecodeStatus.Error)
                 {
-                    results.Add(RecvFrameResult.Failure(result.Error!));
+                    results.Add(RecvFrameResult.Failure(result.Error!, ErrorKind.Protocol));
                     return results;
                 }
                 if (result.Status == DecodeStatus.Frame)

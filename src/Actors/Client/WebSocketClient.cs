@@ -204,13 +204,13 @@ public sealed class WebSocketClient
     public async Task<RecvFrameResult> RecvFrameAsync()
     {
         if (Fatal)
-            return RecvFrameResult.Failure(FrameSession.FatalErrorAlreadyHappened);
+            return RecvFrameResult.Failure(FrameSession.FatalErrorAlreadyHappened, ErrorKind.Refused);
         if (_session is null)
-            return RecvFrameResult.Failure(NotInitializedYet);
+            return RecvFrameResult.Failure(NotInitializedYet, ErrorKind.Refused);
         if (_socketClosed)
         {
             _session.SetFatal();
-            return RecvFrameResult.Failure(ReadPhase.FirstTwoBytes.Describe(SocketErrors.Closed));
+            return RecvFrameResult.Failure(ReadPhase.FirstTwoBytes.Describe(SocketErrors.Closed), ErrorKind.Closed);
         }
         var frame = await _session.RecvFrameAsync().ConfigureAwait(false);
         if (frame.Type == "close")
@@ -293,9 +293,9 @@ public sealed class WebSocketClient
     public Task<MessageResult> ReceiveMessageAsync()
     {
         if (_messages is null)
-            return Task.FromResult(MessageResult.Failure(NotInitializedYet));
+            return Task.FromResult(MessageResult.Failure(NotInitializedYet, ErrorKind.Refused));
         if (_socketClosed)
-            return Task.FromResult(MessageResult.Failure(SocketErrors.Closed));
+            return Task.FromResult(MessageResult.Failure(SocketErrors.Closed, ErrorKind.Closed));
         return _messages.ReceiveAsync();
     }
 

@@ -6,6 +6,9 @@ using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Connections;
 
+/// <summary>Why a read ended without a result: its kind (a timeout, the end of the connection) and the seed's words.</summary>
+internal readonly record struct ReadError(ErrorKind Kind, string Err);
+
 /// <summary>Which API reads a connection's frames. The first receive picks it for good.</summary>
 internal enum ReceiveMode
 {
@@ -58,22 +61,22 @@ internal sealed class FrameSession
     public async Task<RecvFrameResult> RecvFrameAsync()
     {
         if (_fatal)
-            return RecvFrameResult.Failure(FatalErrorAlreadyHappened);
+            return RecvFrameResult.Failure(FatalErrorAlreadyHappened, ErrorKind.Refused);
         if (!TryUseReceiveMode(ReceiveMode.Frames))
-            return RecvFrameResult.Failure(ApisMixed);
+            return RecvFrameResult.Failure(ApisMixed, ErrorKind.Refused);
         if (!TryBeginReceive())
-            return RecvFrameResult.Failure(SocketBusyReading);
+            return RecvFrameResult.Failure(SocketBusyReading, ErrorKind.Refused);
         try
         {
             while (true)
             {
-                var (result, err) = await ReadAsync().ConfigureAwait(false);
-                if (err is not null)
-                    return RecvFrameResult.Failure(err);
+                var (result, error) = await ReadAsync().ConfigureAwait(false);
+                if (error is { } ended)
+                    return RecvFrameResult.Failure(ended.Err, ended.Kind);
                 if (result.Status == DecodeStatus.Violation)
                     continue; // the frame API is raw: the message layer's rules do not apply
                 if (result.Status == DecodeStatus.Error)
-                    return FailReceive(result.Error!);
+                    return Fail(new ReadError(ErrorKind.Protocol, result.Error!));
                 var frame = RecvFrameResult.FromFrame(result.Frame);
                 Publish(frame);
                 return frame;
@@ -102,7 +105,7 @@ internal sealed class FrameSession
     /// timeout is not fatal and keeps a half-read frame (D1); the end of the connection, however it
     /// shows, is fatal and comes back as the error, never as a result.
     /// </summary>
-    public async ValueTask<(DecodeResult Result, string? Err)> ReadAsync()
+    public async ValueTask<(DecodeResult Result, ReadError? Error)> ReadAsync()
     {
         DecodeResult result;
         while (!_connection.Incoming.TryRead(out result))
@@ -111,11 +114,11 @@ internal sealed class FrameSession
             try
             {
                 if (!await _connection.Incoming.WaitToReadAsync(cancellation).ConfigureAwait(false))
-                    return (default, FailReceive(_connection.Framing.Phase.Describe(SocketErrors.Closed)).Err);
+                    return (default, Ended(new ReadError(ErrorKind.Closed, _connection.Framing.Phase.Describe(SocketErrors.Closed))));
             }
             catch (OperationCanceledException)
             {
-                return (default, _connection.Framing.Phase.Describe(SocketErrors.Timeout));
+                return (default, new ReadError(ErrorKind.Timeout, _connection.Framing.Phase.Describe(SocketErrors.Timeout)));
             }
             finally
             {
@@ -123,7 +126,7 @@ internal sealed class FrameSession
             }
         }
         if (result.Status == DecodeStatus.Ended)
-            return (default, FailReceive(result.Error!).Err);
+            return (default, Ended(new ReadError(ErrorKind.Closed, result.Error!)));
         return (result, null);
     }
 
@@ -176,12 +179,17 @@ internal sealed class FrameSession
         }
     }
 
-    private RecvFrameResult FailReceive(string err)
+    /// <summary>The original: every receive error but a timeout is fatal (a timeout never comes here).</summary>
+    private ReadError Ended(ReadError error)
     {
-        // The original: every receive error but a timeout is fatal.
-        if (!err.Contains(": timeout", StringComparison.Ordinal))
-            _fatal = true;
-        return RecvFrameResult.Failure(err);
+        _fatal = true;
+        return error;
+    }
+
+    private RecvFrameResult Fail(ReadError error)
+    {
+        Ended(error);
+        return RecvFrameResult.Failure(error.Err, error.Kind);
     }
 
     private SendResult FailSend(string err)

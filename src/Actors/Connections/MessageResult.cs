@@ -1,4 +1,5 @@
 using System.Text;
+using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Connections;
 
@@ -17,10 +18,13 @@ public readonly record struct MessageResult(string? Type, byte[]? Data, ushort? 
 
     public bool IsError => Type is null;
 
+    /// <summary>What kind of error <see cref="Err"/> is (<see cref="ErrorKind.None"/> for a message or a close).</summary>
+    public ErrorKind Kind { get; init; }
+
     /// <summary>A text message, or a close reason, as a string; null otherwise.</summary>
     public string? Text => Type is TextType or CloseType && Data is not null ? Encoding.UTF8.GetString(Data) : null;
 
-    public static MessageResult Failure(string err, ushort? closeCode = null) => new(null, null, closeCode, err);
+    public static MessageResult Failure(string err, ErrorKind kind, ushort? closeCode = null) => new(null, null, closeCode, err) { Kind = kind };
 
     public void Deconstruct(out byte[]? data, out string? type, out string? err)
     {

@@ -59,20 +59,20 @@ internal sealed class MessageSession
     public async Task<MessageResult> ReceiveAsync()
     {
         if (_session.Fatal)
-            return MessageResult.Failure(FrameSession.FatalErrorAlreadyHappened);
+            return MessageResult.Failure(FrameSession.FatalErrorAlreadyHappened, ErrorKind.Refused);
         if (_closeReceived)
-            return MessageResult.Failure(SocketErrors.Closed);
+            return MessageResult.Failure(SocketErrors.Closed, ErrorKind.Closed);
         if (!_session.TryUseReceiveMode(ReceiveMode.Messages))
-            return MessageResult.Failure(FrameSession.ApisMixed);
+            return MessageResult.Failure(FrameSession.ApisMixed, ErrorKind.Refused);
         if (!_session.TryBeginReceive())
-            return MessageResult.Failure(FrameSession.SocketBusyReading);
+            return MessageResult.Failure(FrameSession.SocketBusyReading, ErrorKind.Refused);
         try
         {
             while (true)
             {
-                var (result, err) = await _session.ReadAsync().ConfigureAwait(false);
-                if (err is not null)
-                    return Ended(err);
+                var (result, error) = await _session.ReadAsync().ConfigureAwait(false);
+                if (error is { } ended)
+                    return Ended(ended);
                 if (ViolationOf(result) is { } violation)
                     return Fail(violation);
                 var frame = result.Frame;
@@ -169,15 +169,13 @@ internal sealed class MessageSession
     {
         while (!_closeReceived)
         {
-            var (result, err) = await _session.ReadAsync().ConfigureAwait(false);
-            if (err is not null)
-            {
-                if (_session.Fatal) // not a mere receive timeout: the connection is gone
-                {
-                    EndedBeforePeerClose();
-                    return;
-                }
+            var (result, error) = await _session.ReadAsync().ConfigureAwait(false);
+            if (error is { Kind: ErrorKind.Timeout })
                 continue;
+            if (error is not null) // the connection is gone
+            {
+                EndedBeforePeerClose();
+                return;
             }
             if (ViolationOf(result) is { } violation)
             {
@@ -264,16 +262,19 @@ internal sealed class MessageSession
             Connection.PostControl(Opcode.Close, CloseBody(violation.CloseCode, Encoding.UTF8.GetBytes(violation.Reason)), _masked);
         Connection.Self.Tell(new FrameConnectionActor.Shutdown());
         _peerClose.TrySetResult(CloseResult.Failure(violation.Reason));
-        return MessageResult.Failure(violation.Reason, violation.CloseCode);
+        return MessageResult.Failure(violation.Reason, ErrorKind.Protocol, violation.CloseCode);
     }
 
-    /// <summary>The connection ended, or a receive timed out (not fatal; a partial message is kept).</summary>
-    private MessageResult Ended(string err)
+    /// <summary>The connection ended, or a receive timed out (not fatal; a partial message is kept).
+    /// An end this side caused (keepalive, slow consumer, rate limit) is told as its own reason and code.</summary>
+    private MessageResult Ended(ReadError error)
     {
-        if (!_session.Fatal)
-            return MessageResult.Failure(err);
+        if (error.Kind == ErrorKind.Timeout)
+            return MessageResult.Failure(error.Err, ErrorKind.Timeout);
         EndedBeforePeerClose();
-        return Connection.Failure is { } failure ? MessageResult.Failure(failure.Reason, failure.Code) : MessageResult.Failure(err);
+        return Connection.Failure is { } failure
+            ? MessageResult.Failure(failure.Reason, ErrorKind.Closed, failure.Code)
+            : MessageResult.Failure(error.Err, error.Kind);
     }
 
     /// <summary>The connection ended with no close from the peer: the close handshake did not complete,

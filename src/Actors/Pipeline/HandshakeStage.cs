@@ -6,7 +6,13 @@ using Cosocket.Protocol.Handshake;
 namespace Cosocket.Actors.Pipeline;
 
 /// <summary>What the handshake stage read: a request head, or why there is none.</summary>
-internal sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError? Error);
+/// <summary>What came of reading a request head: the request, or the error to answer (a head that is
+/// not HTTP or too large), or neither when the client went away first (<see cref="PeerGone"/>).</summary>
+internal sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError? Error)
+{
+    /// <summary>The connection ended before a whole head arrived: nobody is left to answer.</summary>
+    public static HandshakeArrival PeerGone { get; } = new(null, null);
+}
 
 /// <summary>
 /// The materialized side of <see cref="HandshakeStage"/>: the request when its head has arrived, and
@@ -86,7 +92,7 @@ internal sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape
             _stage = stage;
             _control = control;
 
-            SetHandler(stage.NetIn, onPush: OnHeadBytes, onUpstreamFinish: () => NoHead(null), onUpstreamFailure: NoHead);
+            SetHandler(stage.NetIn, onPush: OnHeadBytes, onUpstreamFinish: NoHead, onUpstreamFailure: _ => NoHead());
             SetHandler(stage.NetOut, onPull: WriteResponseIfDecided, onDownstreamFinish: _ => CompleteStage());
             // Nothing flows from the application until the upgrade is written.
             SetHandler(stage.AppIn, onPush: () => { }, onUpstreamFinish: () => { });
@@ -99,8 +105,7 @@ internal sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape
             Pull(_stage.NetIn);
         }
 
-        public override void PostStop() =>
-            _control.Arrived(new HandshakeArrival(null, new HandshakeError(Transport.SocketErrors.Closed, 400)));
+        public override void PostStop() => _control.Arrived(HandshakeArrival.PeerGone);
 
         private void OnHeadBytes()
         {
@@ -124,12 +129,12 @@ internal sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape
             }
         }
 
-        private void NoHead(Exception? error)
+        /// <summary>The input ended (or failed) before a whole head: the client went away.</summary>
+        private void NoHead()
         {
             if (_headRead)
                 return;
-            string reason = Transport.SocketErrors.Describe(error);
-            _control.Arrived(new HandshakeArrival(null, new HandshakeError(reason, 400)));
+            _control.Arrived(HandshakeArrival.PeerGone);
             CompleteStage();
         }
 

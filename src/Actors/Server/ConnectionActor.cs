@@ -143,7 +143,7 @@ public sealed class ConnectionActor : FrameConnectionActor
         if (arrival.Request is null)
         {
             // A head that is not HTTP or too large gets its D4 answer; a vanished client gets nothing.
-            if (arrival.Error is { } error && error.Message != SocketErrors.Closed)
+            if (arrival.Error is { } error)
                 _ = _core!.Handshake.RejectAsync(ServerHandshake.BuildRejection(error));
             return;
         }

@@ -169,7 +169,7 @@ public sealed class WebSocketServer
         while (true)
         {
             var message = await ReceiveMessageAsync().ConfigureAwait(false);
-            if (message.IsError && !Fatal && message.Err!.EndsWith(": " + SocketErrors.Timeout, StringComparison.Ordinal))
+            if (message.Kind == ErrorKind.Timeout)
                 continue;
             if (message.IsError || message.Type == MessageResult.CloseType)
                 yield break;

@@ -22,7 +22,7 @@ public static class FramesEndpoint
             var frame = await wb.RecvFrameAsync();
             if (frame.IsError)
             {
-                if (!frame.Err!.Contains("timeout", StringComparison.Ordinal))
+                if (frame.Kind != ErrorKind.Timeout)
                     return;
                 continue;
             }

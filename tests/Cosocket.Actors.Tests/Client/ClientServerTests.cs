@@ -113,7 +113,8 @@ public class ClientServerTests : TestKit
         await client.ConnectAsync(Uri(harness));
         if (viaSetTimeout)
             Assert.Null(client.SetTimeout(1));
-        Assert.Equal("failed to receive the first 2 bytes: timeout", (await client.RecvFrameAsync()).Err);
+        var timedOut = await client.RecvFrameAsync();
+        Assert.Equal(("failed to receive the first 2 bytes: timeout", ErrorKind.Timeout), (timedOut.Err, timedOut.Kind));
         Assert.False(client.Fatal);
         client.SetTimeout(10_000);
         send.SetResult();
@@ -201,8 +202,11 @@ public class ClientServerTests : TestKit
         var client = NewClient();
         await client.ConnectAsync(Uri(harness));
         Assert.Equal("bad status code", harness.NextLog());
-        Assert.Equal("failed to receive the first 2 bytes: closed", (await client.RecvFrameAsync()).Err);
+        var ended = await client.RecvFrameAsync();
+        Assert.Equal(("failed to receive the first 2 bytes: closed", ErrorKind.Closed), (ended.Err, ended.Kind));
         Assert.True(client.Fatal);
+        var again = await client.RecvFrameAsync();
+        Assert.Equal(("fatal error already happened", ErrorKind.Refused), (again.Err, again.Kind));
     }
 
     [Fact] // TESTs 27, 30, 37 and 38

@@ -267,7 +267,7 @@ public class MessageLayerTests : TestKit
         var client = await ConnectAsync(harness);
         client.SetTimeout(100);
         var timedOut = await client.ReceiveMessageAsync();
-        Assert.Equal("failed to receive the first 2 bytes: timeout", timedOut.Err);
+        Assert.Equal(("failed to receive the first 2 bytes: timeout", ErrorKind.Timeout), (timedOut.Err, timedOut.Kind));
         Assert.False(client.Fatal);
         secondHalf.SetResult();
         Assert.Equal("text: Hello ()", Describe(await client.ReceiveMessageAsync()));
