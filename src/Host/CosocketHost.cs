@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
 using Cosocket.Actors.Cluster;
+using Cosocket.Actors.Security;
 using Cosocket.Actors.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -69,6 +70,15 @@ public static class CosocketHost
         var settings = HostSettings.From(config, builder.Configuration);
         var auth = HostAuth.Create(settings);
         serverOptions = serverOptions with { Authenticator = auth.Jwt?.Authenticator };
+        // COSOCKET__ALLOWEDORIGINS (comma-separated) wins over cosocket.server.allowed-origins: a
+        // deployment knows the origins its pages are published at (deploy/compose.yaml).
+        if (builder.Configuration["Cosocket:AllowedOrigins"] is { } origins)
+        {
+            serverOptions = serverOptions with
+            {
+                Origins = OriginPolicy.SameOrigin with { AllowedOrigins = [.. origins.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },
+            };
+        }
         builder.Services.AddSingleton(serverOptions);
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(auth);

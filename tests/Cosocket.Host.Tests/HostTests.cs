@@ -28,6 +28,24 @@ public class HostTests
     }
 
     [Fact]
+    public void AllowedOrigins_FromTheEnvironment_WinOverTheFile()
+    {
+        // The other host tests of this class run one at a time with this one.
+        Environment.SetEnvironmentVariable("COSOCKET__ALLOWEDORIGINS", "http://page.example:8083, http://localhost:8083");
+        try
+        {
+            using var host = CosocketHost.CreateBuilder(["--listen", "127.0.0.1:0", "--http-listen", "127.0.0.1:0", "--cluster-port", "0"]).Build();
+            var origins = host.Services.GetRequiredService<ServerOptions>().Origins;
+            Assert.Equal(["http://page.example:8083", "http://localhost:8083"], origins.AllowedOrigins.ToArray());
+            Assert.NotNull(origins.Check("http://elsewhere.example", "127.0.0.1:8080"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("COSOCKET__ALLOWEDORIGINS", null);
+        }
+    }
+
+    [Fact]
     public void BadConfigFile_StopsTheHostBeforeItStarts()
     {
         string path = Path.GetTempFileName();
