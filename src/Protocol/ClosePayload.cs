@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Cosocket.Protocol;
 
-/// <summary>Close-frame bodies (RFC 6455 §5.5.1) as the seed's <c>send_close(code, msg)</c> builds them (spec §2.3).</summary>
+/// <summary>Close-frame bodies (RFC 6455 §5.5.1) as the seed's <c>send_close(code, msg)</c> builds them (docs/compatibility.md §2.3).</summary>
 public static class ClosePayload
 {
     /// <summary>The largest code the seed accepts: it refuses codes over 0x7FFF.</summary>

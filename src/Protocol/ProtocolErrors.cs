@@ -1,8 +1,8 @@
 namespace Cosocket.Protocol;
 
 /// <summary>
-/// The exact error strings of lua-resty-websocket (spec §1.5, §2.4, §3.5) that the protocol layer
-/// produces, plus the few Cosocket adds (DECISIONS D2, D4). Callers compare against these, so they
+/// The exact error strings of lua-resty-websocket (docs/compatibility.md §1.5, §2.4, §3.5) that the protocol layer
+/// produces, plus the few Cosocket adds (D2, D4). Callers compare against these, so they
 /// never change wording.
 /// </summary>
 public static class ProtocolErrors

@@ -6,8 +6,8 @@ using System.Net.Sockets;
 namespace Cosocket.Protocol;
 
 /// <summary>
-/// A <c>ws://</c> or <c>wss://</c> URI (RFC 6455 §3) as the client connects to it (spec §3.3 steps
-/// 2–5, with DECISIONS D8): schemes are case-insensitive, IPv6 literals work, a query without a path
+/// A <c>ws://</c> or <c>wss://</c> URI (RFC 6455 §3) as the client connects to it (docs/compatibility.md §3.3 steps
+/// 2–5, with D8): schemes are case-insensitive, IPv6 literals work, a query without a path
 /// requests <c>/?query</c>, and <c>ws://unix:/path/to.sock:/chat</c> selects a Unix domain socket.
 /// </summary>
 /// <param name="Host">The host to connect to: a name, an IPv4 address or an IPv6 address without

@@ -3,7 +3,7 @@ using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Protocol.Tests;
 
-/// <summary>RFC 6455 §4.1: the original's request byte for byte (spec §3.3), the response checks of D2.</summary>
+/// <summary>RFC 6455 §4.1: the original's request byte for byte (docs/compatibility.md §3.3), the response checks of D2.</summary>
 public class ClientHandshakeTests
 {
     private const string Key = "y7KXwBSpVrxtkR0O+bQt+Q==";

@@ -2,7 +2,7 @@ using Cosocket.Protocol;
 
 namespace Cosocket.Protocol.Tests;
 
-/// <summary>Close payloads as send_close builds them (spec §2.3) and RFC 6455 §7.4 status codes.</summary>
+/// <summary>Close payloads as send_close builds them (docs/compatibility.md §2.3) and RFC 6455 §7.4 status codes.</summary>
 public class CloseTests
 {
     [Fact]

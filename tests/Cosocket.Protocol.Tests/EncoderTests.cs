@@ -3,7 +3,7 @@ using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Protocol.Tests;
 
-/// <summary>The original's build_frame (spec §1.3), send_frame validation (§1.4) and the wire examples of §1.6.</summary>
+/// <summary>The original's build_frame (docs/compatibility.md §1.3), send_frame validation (§1.4) and the wire examples of §1.6.</summary>
 public class EncoderTests
 {
     private static byte[] Unmasked(bool fin, int opcode, byte[] payload)

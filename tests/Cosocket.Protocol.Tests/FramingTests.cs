@@ -4,7 +4,7 @@ using Cosocket.Protocol.Framing;
 namespace Cosocket.Protocol.Tests;
 
 /// <summary>RFC 6455 §5.2 base framing and §5.7 examples, checked in the order of the original's
-/// recv_frame (spec §1.2) with its exact error strings (§1.5).</summary>
+/// recv_frame (docs/compatibility.md §1.2) with its exact error strings (§1.5).</summary>
 public class FramingTests
 {
     // RFC 6455 §5.7 examples.

@@ -3,8 +3,8 @@ using Cosocket.Protocol.Framing;
 namespace Cosocket.Protocol.Tests;
 
 /// <summary>
-/// DECISIONS D1: a read that stops in the middle of a frame (a timeout) loses nothing; the next read
-/// resumes the same frame. And the read-failure errors of spec §1.5, worded after where the frame stopped.
+/// D1: a read that stops in the middle of a frame (a timeout) loses nothing; the next read
+/// resumes the same frame. And the read-failure errors of docs/compatibility.md §1.5, worded after where the frame stopped.
 /// </summary>
 public class ResumeTests
 {

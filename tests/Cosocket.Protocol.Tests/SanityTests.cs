@@ -3,7 +3,7 @@ using Cosocket.Protocol;
 namespace Cosocket.Protocol.Tests;
 
 /// <summary>
-/// The protocol-level expectations of the original's t/sanity.t (spec §4.2), as bytes in and the
+/// The protocol-level expectations of the original's t/sanity.t (docs/compatibility.md §4), as bytes in and the
 /// seed's (data, typ, err) out. The handshake halves (TESTs 1 and 21) are in ServerHandshakeTests.
 /// </summary>
 public class SanityTests

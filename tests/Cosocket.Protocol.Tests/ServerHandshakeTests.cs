@@ -3,7 +3,7 @@ using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Protocol.Tests;
 
-/// <summary>RFC 6455 §4.2, checked in the original's order (spec §2.2), with DECISIONS D3 and D4.</summary>
+/// <summary>RFC 6455 §4.2, checked in the original's order (docs/compatibility.md §2.2), with D3 and D4.</summary>
 public class ServerHandshakeTests
 {
     private const string SanityRequest =
@@ -46,7 +46,7 @@ public class ServerHandshakeTests
         Assert.Contains("Sec-WebSocket-Accept: tBNO4O+F4DrQyajB62pvtRNU8LM=\r\n", response);
     }
 
-    [Theory] // spec §2.2's four vectors, the last being RFC 6455 §1.3's own example
+    [Theory] // the four key and accept pairs of docs/compatibility.md §2.2, the last being RFC 6455 §1.3's own example
     [InlineData("x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk=")]
     [InlineData("05EiFj8mhoZ5F/oFE3Tyeg==", "tBNO4O+F4DrQyajB62pvtRNU8LM=")]
     [InlineData("y7KXwBSpVrxtkR0O+bQt+Q==", "VabQ3HadzXWk54h5+9KssbNVS+s=")]

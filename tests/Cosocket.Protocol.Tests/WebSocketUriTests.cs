@@ -1,6 +1,6 @@
 namespace Cosocket.Protocol.Tests;
 
-/// <summary>RFC 6455 §3 URIs as the client takes them (spec §3.3 steps 2–5, DECISIONS D8).</summary>
+/// <summary>RFC 6455 §3 URIs as the client takes them (docs/compatibility.md §3.3, D8).</summary>
 public class WebSocketUriTests
 {
     [Theory]

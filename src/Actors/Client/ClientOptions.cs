@@ -4,7 +4,7 @@ using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Client;
 
-/// <summary>The options of the seed's <c>client:new(opts)</c> (spec §3.2, DECISIONS D6). Every default lives here.</summary>
+/// <summary>The options of the seed's <c>client:new(opts)</c> (docs/compatibility.md §3.2, D6). Every default lives here.</summary>
 public sealed record ClientOptions() : FrameOptions(DefaultMaxPayloadLen)
 {
     /// <summary>65536, as the seed document says (D6); the original's code says 65535.</summary>
@@ -15,7 +15,7 @@ public sealed record ClientOptions() : FrameOptions(DefaultMaxPayloadLen)
     public bool SendUnmasked { get; init; }
 }
 
-/// <summary>The options of the seed's <c>connect(uri, opts)</c> (spec §3.3 step 6) that this client has.</summary>
+/// <summary>The options of the seed's <c>connect(uri, opts)</c> (docs/compatibility.md §3.3) that this client has.</summary>
 public sealed record ConnectOptions
 {
     /// <summary>Sec-WebSocket-Protocol: joined with "," and no spaces, as the original does.</summary>

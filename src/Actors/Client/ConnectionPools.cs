@@ -5,8 +5,8 @@ using Cosocket.Actors.Connections;
 namespace Cosocket.Actors.Client;
 
 /// <summary>
-/// The supervisor of an actor system's client connections and their keepalive pools (spec §3.3
-/// step 6, §3.4 <c>set_keepalive</c>, DECISIONS D9). Pools are keyed by the <c>pool</c> option, by
+/// The supervisor of an actor system's client connections and their keepalive pools (docs/compatibility.md §3.3
+/// step 6, §3.4 <c>set_keepalive</c>, D9). Pools are keyed by the <c>pool</c> option, by
 /// default <c>host:port</c> (the socket path for Unix sockets); a connection is only ever reused by
 /// the same key.
 /// <list type="bullet">

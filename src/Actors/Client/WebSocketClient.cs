@@ -11,7 +11,7 @@ using Cosocket.Protocol.Handshake;
 namespace Cosocket.Actors.Client;
 
 /// <summary>
-/// The seed's <c>resty.websocket.client</c> object (spec §3): <c>new</c>, <c>connect</c>,
+/// The seed's <c>resty.websocket.client</c> object (docs/compatibility.md §3): <c>new</c>, <c>connect</c>,
 /// <c>recv_frame</c>, the senders, <c>send_close</c>, <c>close</c>, <c>set_timeout</c>, and the
 /// <c>fatal</c> and <c>closed</c> flags, async, returning the seed's values instead of throwing for
 /// protocol or network errors. Each connection is a <see cref="ClientConnectionActor"/>.
@@ -65,7 +65,7 @@ public sealed class WebSocketClient
 
     /// <summary>
     /// The seed's <c>connect(uri, opts)</c> → <c>ok, err, res</c>. The request is the original's byte
-    /// for byte (spec §3.3 step 12); the response must be a 101 with the right Sec-WebSocket-Accept
+    /// for byte (docs/compatibility.md §3.3); the response must be a 101 with the right Sec-WebSocket-Accept
     /// and the other checks of RFC 6455 §4.1 (D2). Connecting, sending the request and receiving the
     /// response are each bounded by the <c>timeout</c>. An idle connection of the same pool is
     /// reused instead: no handshake, and <c>res</c> is <c>connection reused</c>.

@@ -18,7 +18,7 @@ internal enum ReceiveMode
 }
 
 /// <summary>
-/// The frame-level rules the seed's server and client objects share (spec §2.3, §3.4): the
+/// The frame-level rules the seed's server and client objects share (docs/compatibility.md §2.3, §3.4): the
 /// <c>fatal</c> flag (every error but a receive timeout sets it), one receive and one send at a time
 /// (D10), the timeout of each receive and send (a deadline the connection actor's tick expires), and
 /// publishing received frames to the connection's subscribers. The message layer

@@ -163,7 +163,7 @@ public sealed class ConnectionActor : FrameConnectionActor
         {
             if (!request.Answered)
             {
-                // The handler neither upgraded nor answered: DECISIONS D4's default.
+                // The handler neither upgraded nor answered: D4's default.
                 var refusal = request.Refusal ?? new HandshakeError(task.Exception is null ? "the handler declined the upgrade" : "handler failed", task.Exception is null ? 403 : 500);
                 _ = request.Core.Handshake.RejectAsync(ServerHandshake.BuildRejection(refusal));
             }

@@ -4,8 +4,8 @@ using Cosocket.Actors.Connections;
 namespace Cosocket.Actors.Server;
 
 /// <summary>
-/// The options of the seed's <c>server:new(opts)</c> (spec §2.2 step 14) and Cosocket's handshake
-/// limits (DECISIONS D3, D4). Every default lives here; <c>akka.hocon</c> documents the same values.
+/// The options of the seed's <c>server:new(opts)</c> (docs/compatibility.md §2.2) and Cosocket's handshake
+/// limits (D3, D4). Every default lives here; <c>akka.hocon</c> documents the same values.
 /// </summary>
 public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
 {

@@ -9,11 +9,11 @@ namespace Cosocket.Actors.Server;
 
 /// <summary>
 /// The seed's <c>resty.websocket.server</c> object: <c>new</c>, <c>recv_frame</c>, the senders,
-/// <c>set_timeout</c> and the public <c>fatal</c> flag (spec §2), async, returning the seed's values
+/// <c>set_timeout</c> and the public <c>fatal</c> flag (docs/compatibility.md §2), async, returning the seed's values
 /// instead of throwing for protocol or network errors.
 /// </summary>
 /// <remarks>
-/// Thread-safety (DECISIONS D10): one receive and one send may run at the same time; a second
+/// Thread-safety (D10): one receive and one send may run at the same time; a second
 /// concurrent receive gets <c>socket busy reading</c>, a second concurrent send <c>socket busy
 /// writing</c>. A receive timeout is not fatal and loses nothing: the next receive resumes the same
 /// frame (D1). Any other receive error, and any send error, sets <see cref="Fatal"/>.
@@ -59,9 +59,9 @@ public sealed class WebSocketServer
 
     /// <summary>
     /// The seed's <c>server:new(opts)</c>: validates the upgrade request in the original's order
-    /// (spec §2.2), writes the 101 response with the handler's extra headers, and returns the object.
+    /// (docs/compatibility.md §2.2), writes the 101 response with the handler's extra headers, and returns the object.
     /// On failure nothing is sent and the error is returned; the handler decides what to answer, and
-    /// when it does not, the connection answers as DECISIONS D4 says.
+    /// when it does not, the connection answers as D4 says.
     /// </summary>
     /// <param name="options">Null: the listener's options.</param>
     public static async Task<(WebSocketServer? Server, string? Err)> NewAsync(WebSocketRequest request, ServerOptions? options = null)

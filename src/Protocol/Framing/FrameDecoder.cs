@@ -7,8 +7,8 @@ namespace Cosocket.Protocol.Framing;
 /// <summary>
 /// Incremental RFC 6455 frame decoder: bytes in, frames out, no socket. It accepts input in chunks of
 /// any size and keeps a half-read frame across calls, so a receive timeout in the middle of a frame
-/// never desynchronises the stream (DECISIONS D1). Checks run in the order of the original's
-/// <c>recv_frame</c> (spec §1.2) and fail with its exact strings; after an error the decoder stays failed.
+/// never desynchronises the stream (D1). Checks run in the order of the original's
+/// <c>recv_frame</c> (docs/compatibility.md §1.2) and fail with its exact strings; after an error the decoder stays failed.
 /// </summary>
 /// <remarks>
 /// Allocation: one array per frame for the payload, of exactly its length (none for an empty

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Cosocket.Protocol.Framing;
 
 /// <summary>
-/// Frame encoding: the original's <c>build_frame</c> (spec §1.3) and the validation of its
+/// Frame encoding: the original's <c>build_frame</c> (docs/compatibility.md §1.3) and the validation of its
 /// <c>send_frame</c> (§1.4), plus span-based writers that allocate nothing.
 /// </summary>
 public static class FrameEncoder

@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Cosocket.Protocol.Handshake;
 
-/// <summary>What goes into the client's opening request (spec §3.3 steps 10–12).</summary>
+/// <summary>What goes into the client's opening request (docs/compatibility.md §3.3).</summary>
 /// <param name="Path">Request target, e.g. <c>/chat?x=1</c>.</param>
 /// <param name="Host">The Host header: the <c>host</c> option verbatim, else <c>addr:port</c>.</param>
 /// <param name="Key">Sec-WebSocket-Key: the <c>key</c> option, else <see cref="HandshakeKeys.NewKey"/>.</param>
@@ -28,7 +28,7 @@ public static class ClientHandshake
     /// value inject headers or a body.</summary>
     public const string HeaderHasLineBreak = "handshake request header values must not contain CR or LF";
 
-    /// <summary>The request, byte for byte as the original writes it (spec §3.3 step 12).</summary>
+    /// <summary>The request, byte for byte as the original writes it (docs/compatibility.md §3.3).</summary>
     /// <returns>The request bytes, or null and an error for a value that would break the head.</returns>
     public static (byte[]? Request, string? Err) BuildRequest(ClientRequest request)
     {

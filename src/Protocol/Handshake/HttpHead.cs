@@ -13,7 +13,7 @@ public static class HttpHead
     /// <summary>The blank line that ends a head.</summary>
     public static ReadOnlySpan<byte> Terminator => "\r\n\r\n"u8;
 
-    /// <summary>The default of <c>max_header_len</c> (DECISIONS D2, D4).</summary>
+    /// <summary>The default of <c>max_header_len</c> (D2, D4).</summary>
     public const int DefaultMaxHeaderLength = 16384;
 
     /// <summary>

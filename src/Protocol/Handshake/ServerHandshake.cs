@@ -3,7 +3,7 @@ using System.Text;
 namespace Cosocket.Protocol.Handshake;
 
 /// <summary>Why a server handshake failed: the seed's error string and the HTTP status of the
-/// default rejection response (DECISIONS D4).</summary>
+/// default rejection response (D4).</summary>
 public sealed record HandshakeError(string Message, int StatusCode);
 
 public enum HeadReadStatus
@@ -21,7 +21,7 @@ public readonly record struct RequestReadResult(HeadReadStatus Status, HttpReque
 
 /// <summary>
 /// The server side of the opening handshake (RFC 6455 §4.2), checked in the original's order with its
-/// exact errors (spec §2.2), and the 101 and rejection responses.
+/// exact errors (docs/compatibility.md §2.2), and the 101 and rejection responses.
 /// </summary>
 public static class ServerHandshake
 {
@@ -48,7 +48,7 @@ public static class ServerHandshake
         return new(HeadReadStatus.Complete, request, end + HttpHead.Terminator.Length, null);
     }
 
-    /// <summary>The original's checks, in its order (spec §2.2 steps 3–8); null when the request is a valid upgrade.</summary>
+    /// <summary>The original's checks, in its order (docs/compatibility.md §2.2); null when the request is a valid upgrade.</summary>
     public static HandshakeError? Validate(HttpRequestHead request)
     {
         // RFC 6455 §4.2.1: "An HTTP/1.1 or higher GET request"; the original takes exactly 1.1.
@@ -89,7 +89,7 @@ public static class ServerHandshake
     }
 
     /// <summary>
-    /// Picks the subprotocol to confirm (DECISIONS D3). With <paramref name="selector"/>, it decides
+    /// Picks the subprotocol to confirm (D3). With <paramref name="selector"/>, it decides
     /// from the offered list; with <paramref name="supported"/>, the first offered protocol the server
     /// supports wins; with neither, the first offered token is echoed. Null: no Sec-WebSocket-Protocol
     /// header in the response.
@@ -133,7 +133,7 @@ public static class ServerHandshake
     }
 
     /// <summary>
-    /// The default answer to a failed handshake (DECISIONS D4): the status of <paramref name="error"/>
+    /// The default answer to a failed handshake (D4): the status of <paramref name="error"/>
     /// with the error text as body; a 426 also says which version we speak. The connection is
     /// closed after it.
     /// </summary>

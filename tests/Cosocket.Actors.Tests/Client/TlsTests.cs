@@ -7,7 +7,7 @@ using Cosocket.Actors.Tests.Server;
 
 namespace Cosocket.Actors.Tests.Client;
 
-/// <summary>wss both ways: the original's cs.t TLS tests (22–26, 29, 33–36), DECISIONS D5 and D7.</summary>
+/// <summary>wss both ways: the original's cs.t TLS tests (22–26, 29, 33–36), D5 and D7.</summary>
 public class TlsTests : TestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);

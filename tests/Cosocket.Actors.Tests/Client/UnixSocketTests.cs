@@ -6,7 +6,7 @@ using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Tests.Client;
 
-/// <summary><c>ws://unix:/path.sock:/chat</c> selects a Unix domain socket (spec §3.3, D8).</summary>
+/// <summary><c>ws://unix:/path.sock:/chat</c> selects a Unix domain socket (docs/compatibility.md §3.3, D8).</summary>
 public class UnixSocketTests : TestKit
 {
     [Fact]

@@ -6,7 +6,7 @@ using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Tests.Server;
 
-/// <summary>Server halves of cs.t (timeouts, close, limits), DECISIONS D1, D3, D4 and D10 over real TCP.</summary>
+/// <summary>Server halves of cs.t (timeouts, close, limits), D1, D3, D4 and D10 over real TCP.</summary>
 public class ServerBehaviourTests : TestKit
 {
     private async Task<RawClient> UpgradedClientAsync(ServerHarness harness, string extraHeaders = "")
