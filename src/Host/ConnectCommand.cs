@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Akka.Actor;
@@ -18,38 +19,93 @@ namespace Cosocket.Host;
 /// </summary>
 public static class ConnectCommand
 {
-    public const string Usage = "usage: cosocket connect URL [--protocol P]... [--header \"Name: value\"]... [--token T] [--origin O] [--host H] " +
-        "[--server-name S] [--insecure] [--ca FILE] [--cert FILE --key FILE] [--max-message-size BYTES] [--echo]";
-
     /// <summary>The largest message received by default: 16 MiB, what the host's <c>/echo</c> takes.</summary>
     public const int DefaultMaxMessageSize = 16 << 20;
 
     private sealed record Arguments(string Url, ConnectOptions Options, bool Echo, int MaxMessageSize);
 
+    /// <summary><c>cosocket connect</c> with <paramref name="args"/> (what follows the subcommand).</summary>
     /// <returns>0 after a clean close (or <c>--help</c>), 1 when the connection fails, 2 for bad arguments.</returns>
-    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter errors)
+    public static Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter errors) =>
+        Cli.RunAsync(["connect", .. args], input, output, errors);
+
+    internal static Command Command(TextReader input, TextWriter output, TextWriter errors)
     {
-        if (args is ["--help"] or ["-h"])
+        var url = new Argument<string>("URL") { Description = "ws://, wss:// or ws://unix:/path.sock:/path" };
+        var protocols = new Option<string[]>("--protocol") { Description = "A subprotocol to offer; repeatable.", HelpName = "P" };
+        var headers = new Option<string[]>("--header") { Description = "A request header line; repeatable.", HelpName = "\"Name: value\"" };
+        var token = new Option<string>("--token") { Description = "Sent as Authorization: Bearer T.", HelpName = "T" };
+        var origin = new Option<string>("--origin") { Description = "The Origin header.", HelpName = "O" };
+        var host = new Option<string>("--host") { Description = "The Host header (and SNI, unless --server-name).", HelpName = "H" };
+        var serverName = new Option<string>("--server-name") { Description = "The TLS server name (SNI).", HelpName = "S" };
+        var insecure = new Option<bool>("--insecure") { Description = "Do not verify the server's certificate." };
+        var ca = new Option<FileInfo>("--ca") { Description = "Trust the certificates of this PEM file instead of the system's.", HelpName = "FILE" };
+        var cert = new Option<FileInfo>("--cert") { Description = "A client certificate (PEM), with --key.", HelpName = "FILE" };
+        var key = new Option<FileInfo>("--key") { Description = "The client certificate's private key (PEM).", HelpName = "FILE" };
+        var maxMessageSize = new Option<int>("--max-message-size")
         {
-            await output.WriteLineAsync(Usage);
-            return 0;
-        }
-        var (arguments, error) = Parse(args);
-        if (arguments is null)
+            Description = "The largest message received, in bytes.", HelpName = "BYTES", DefaultValueFactory = _ => DefaultMaxMessageSize,
+        };
+        var echo = new Option<bool>("--echo") { Description = "Send every message received back, until the peer closes." };
+        foreach (var file in new[] { ca, cert, key })
+            file.MustExist();
+        maxMessageSize.Validators.Add(result =>
         {
-            await errors.WriteLineAsync($"cosocket connect: {error}");
-            await errors.WriteLineAsync(Usage);
-            return 2;
-        }
-        var system = ActorSystem.Create("cosocket-connect", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        try
+            if (result.GetValueOrDefault<int>() <= 0)
+                result.AddError("--max-message-size must be a positive number of bytes");
+        });
+        var command = new Command("connect", "A WebSocket client, like wscat: each line of input is sent as a text message, each message received is printed.")
         {
-            return await RunAsync(system, arguments, input, output, errors);
-        }
-        finally
+            url, protocols, headers, token, origin, host, serverName, insecure, ca, cert, key, maxMessageSize, echo,
+        };
+        command.Validators.Add(result =>
         {
-            await system.Terminate();
-        }
+            if ((result.GetValue(cert) is null) != (result.GetValue(key) is null))
+                result.AddError("--cert and --key go together");
+        });
+        command.SetAction(async (parse, cancel) =>
+        {
+            X509Certificate2Collection? trusted = null;
+            if (parse.GetValue(ca) is { } caFile)
+            {
+                try
+                {
+                    trusted = LoadCertificates(caFile.FullName);
+                }
+                catch (System.Security.Cryptography.CryptographicException bad)
+                {
+                    await errors.WriteLineAsync($"cosocket connect: --ca: {caFile} holds no PEM certificate: {bad.Message}");
+                    return Cli.BadArguments;
+                }
+            }
+            var lines = (parse.GetValue(headers) ?? []).ToList();
+            if (parse.GetValue(token) is { } bearer)
+                lines.Add("Authorization: Bearer " + bearer);
+            var protocolList = parse.GetValue(protocols) ?? [];
+            var options = new ConnectOptions
+            {
+                Protocols = protocolList.Length > 0 ? protocolList : null,
+                Headers = lines.Count > 0 ? lines : null,
+                Origin = parse.GetValue(origin),
+                Host = parse.GetValue(host),
+                ServerName = parse.GetValue(serverName),
+                SslVerify = !parse.GetValue(insecure),
+                SslTrustedCertificates = trusted,
+                ClientCert = parse.GetValue(cert) is { } certFile ? await File.ReadAllTextAsync(certFile.FullName, cancel) : null,
+                ClientPrivKey = parse.GetValue(key) is { } keyFile ? await File.ReadAllTextAsync(keyFile.FullName, cancel) : null,
+            };
+            var arguments = new Arguments(parse.GetValue(url)!, options, parse.GetValue(echo), parse.GetValue(maxMessageSize));
+            var system = ActorSystem.Create("cosocket-connect", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+            try
+            {
+                return await RunAsync(system, arguments, input, output, errors);
+            }
+            finally
+            {
+                await system.Terminate();
+            }
+        });
+        return command;
     }
 
     private static async Task<int> RunAsync(ActorSystem system, Arguments arguments, TextReader input, TextWriter output, TextWriter errors)
@@ -135,82 +191,4 @@ public static class ConnectCommand
 
     private static string Describe(byte[] data) =>
         data.Length <= 64 ? Convert.ToHexString(data) : $"<{data.Length} bytes>";
-
-    /// <summary>The arguments, in any order: the URL and the options; or the reason they are not usable.</summary>
-    private static (Arguments? Arguments, string? Error) Parse(string[] args)
-    {
-        var protocols = new List<string>();
-        var headers = new List<string>();
-        string? url = null, origin = null, host = null, serverName = null, ca = null, cert = null, key = null, token = null;
-        int maxMessageSize = DefaultMaxMessageSize;
-        bool echo = false, insecure = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            if (args[i] is "--echo" or "--insecure")
-            {
-                echo |= args[i] == "--echo";
-                insecure |= args[i] == "--insecure";
-                continue;
-            }
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                if (url is not null)
-                    return (null, $"one URL only: \"{url}\", then \"{args[i]}\"");
-                url = args[i];
-                continue;
-            }
-            if (i + 1 >= args.Length)
-                return (null, $"{args[i]} needs a value");
-            string value = args[++i];
-            switch (args[i - 1])
-            {
-                case "--protocol": protocols.Add(value); break;
-                case "--header": headers.Add(value); break;
-                case "--origin": origin = value; break;
-                case "--host": host = value; break;
-                case "--server-name": serverName = value; break;
-                case "--ca": ca = value; break;
-                case "--cert": cert = value; break;
-                case "--key": key = value; break;
-                case "--token": token = value; break;
-                case "--max-message-size" when int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out maxMessageSize) && maxMessageSize > 0:
-                    break;
-                case "--max-message-size": return (null, $"--max-message-size: \"{value}\" is not a positive number of bytes");
-                default: return (null, $"unknown option {args[i - 1]}");
-            }
-        }
-        if (url is null)
-            return (null, "no URL");
-        if ((cert is null) != (key is null))
-            return (null, "--cert and --key go together");
-        foreach (var (option, file) in new[] { ("--ca", ca), ("--cert", cert), ("--key", key) })
-        {
-            if (file is not null && !File.Exists(file))
-                return (null, $"{option}: no such file: {file}");
-        }
-        X509Certificate2Collection? trusted;
-        try
-        {
-            trusted = ca is null ? null : LoadCertificates(ca);
-        }
-        catch (System.Security.Cryptography.CryptographicException bad)
-        {
-            return (null, $"--ca: {ca} holds no PEM certificate: {bad.Message}");
-        }
-        if (token is not null)
-            headers.Add("Authorization: Bearer " + token);
-        var options = new ConnectOptions
-        {
-            Protocols = protocols.Count > 0 ? protocols : null,
-            Headers = headers.Count > 0 ? headers : null,
-            Origin = origin,
-            Host = host,
-            ServerName = serverName,
-            SslVerify = !insecure,
-            SslTrustedCertificates = trusted,
-            ClientCert = cert is null ? null : File.ReadAllText(cert),
-            ClientPrivKey = key is null ? null : File.ReadAllText(key),
-        };
-        return (new Arguments(url, options, echo, maxMessageSize), null);
-    }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text;
 using Akka.Configuration;
 using Cosocket.Actors.Security;
@@ -15,45 +16,47 @@ namespace Cosocket.Host;
 /// </summary>
 public static class TokenCommand
 {
-    public const string Usage = "usage: cosocket token --user U [--subscribe PATTERN]... [--publish PATTERN]... [--send PATTERN]... " +
-        "[--admin] [--ttl MINUTES] [--config FILE]";
+    /// <summary><c>cosocket token</c> with <paramref name="args"/> (what follows the subcommand).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter errors) =>
+        Cli.RunAsync(["token", .. args], TextReader.Null, output, errors).GetAwaiter().GetResult();
 
-    public static int Run(string[] args, TextWriter output, TextWriter errors)
+    internal static Command Command(TextWriter output, TextWriter errors)
     {
-        var claims = new Dictionary<string, object>();
-        var patterns = new Dictionary<string, List<string>>();
-        string? user = null, configFile = null;
-        double minutes = 60;
-        for (int i = 0; i < args.Length; i++)
+        var user = new Option<string>("--user") { Description = "The subject (sub): the user the token names.", HelpName = "U", Required = true };
+        var subscribe = new Option<string[]>("--subscribe") { Description = "A topic pattern it may subscribe to; repeatable.", HelpName = "PATTERN" };
+        var publish = new Option<string[]>("--publish") { Description = "A topic pattern it may publish to; repeatable.", HelpName = "PATTERN" };
+        var send = new Option<string[]>("--send") { Description = "user:NAME or connection:ID patterns it may send to; repeatable.", HelpName = "PATTERN" };
+        var admin = new Option<bool>("--admin") { Description = "It may read the cluster's internals (/metrics, membership)." };
+        var ttl = new Option<double>("--ttl") { Description = "Minutes until it expires.", HelpName = "MINUTES", DefaultValueFactory = _ => 60 };
+        ttl.Validators.Add(result =>
         {
-            string? Value() => i + 1 < args.Length ? args[++i] : null;
-            switch (args[i])
+            if (result.GetValueOrDefault<double>() <= 0)
+                result.AddError("--ttl must be a positive number of minutes");
+        });
+        var config = new Option<FileInfo>("--config") { Description = "A HOCON file whose keys override akka.hocon's.", HelpName = "FILE" };
+        config.MustExist();
+        var command = new Command("token", "Print a JWT signed with the configured HS256 secret (cosocket.auth.jwt.secret, COSOCKET__AUTH__JWT__SECRET).")
+        {
+            user, subscribe, publish, send, admin, ttl, config,
+        };
+        command.SetAction(parse =>
+        {
+            var claims = new Dictionary<string, object>();
+            foreach (var (claim, option) in new[] { (AddressingPolicy.SubscribeClaim, subscribe), (AddressingPolicy.PublishClaim, publish), (AddressingPolicy.SendClaim, send) })
             {
-                case "--user":
-                    user = Value();
-                    break;
-                case "--subscribe" or "--publish" or "--send" when Value() is { } pattern:
-                    string claim = "cosocket:" + args[i - 1][2..];
-                    (patterns.TryGetValue(claim, out var list) ? list : patterns[claim] = []).Add(pattern);
-                    break;
-                case "--admin":
-                    claims[AddressingPolicy.AdminClaim] = "true";
-                    break;
-                case "--ttl" when double.TryParse(Value(), System.Globalization.CultureInfo.InvariantCulture, out minutes) && minutes > 0:
-                    break;
-                case "--config":
-                    configFile = Value();
-                    break;
-                default:
-                    errors.WriteLine(Usage);
-                    return 2;
+                if (parse.GetValue(option) is { Length: > 0 } patterns)
+                    claims[claim] = string.Join(' ', patterns);
             }
-        }
-        if (string.IsNullOrEmpty(user) || configFile == "")
-        {
-            errors.WriteLine(Usage);
-            return 2;
-        }
+            if (parse.GetValue(admin))
+                claims[AddressingPolicy.AdminClaim] = "true";
+            claims["sub"] = parse.GetValue(user)!;
+            return Mint(claims, TimeSpan.FromMinutes(parse.GetValue(ttl)), parse.GetValue(config)?.FullName, output, errors);
+        });
+        return command;
+    }
+
+    private static int Mint(Dictionary<string, object> claims, TimeSpan lifetime, string? configFile, TextWriter output, TextWriter errors)
+    {
         Config config = ConfigurationFactory.ParseString(File.ReadAllText(CosocketHost.DefaultConfigPath));
         if (configFile is not null)
             config = ConfigurationFactory.ParseString(File.ReadAllText(configFile)).WithFallback(config);
@@ -62,11 +65,8 @@ public static class TokenCommand
         if (string.IsNullOrEmpty(jwt?.HmacSecret))
         {
             errors.WriteLine("cosocket token: no HS256 secret is configured (cosocket.auth.jwt.secret or COSOCKET__AUTH__JWT__SECRET)");
-            return 1;
+            return Cli.Failed;
         }
-        foreach (var (claim, list) in patterns)
-            claims[claim] = string.Join(' ', list);
-        claims["sub"] = user;
         var now = DateTime.UtcNow;
         output.WriteLine(new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -75,7 +75,7 @@ public static class TokenCommand
             Issuer = jwt.Issuer,
             IssuedAt = now,
             NotBefore = now,
-            Expires = now.AddMinutes(minutes),
+            Expires = now + lifetime,
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt.HmacSecret)), SecurityAlgorithms.HmacSha256),
         }));
         return 0;

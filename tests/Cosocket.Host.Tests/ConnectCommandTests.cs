@@ -126,25 +126,36 @@ public class ConnectCommandTests
     }
 
     [Theory]
-    [InlineData("no URL")]
-    [InlineData("no URL", "--echo")]
-    [InlineData("--protocol needs a value", "ws://127.0.0.1:1/", "--protocol")]
-    [InlineData("unknown option --nonsense", "ws://127.0.0.1:1/", "--nonsense", "x")]
+    [InlineData("Required argument missing for command: 'connect'.")]
+    [InlineData("Required argument missing for command: 'connect'.", "--echo")]
+    [InlineData("Required argument missing for option: '--protocol'.", "ws://127.0.0.1:1/", "--protocol")]
+    [InlineData("Unrecognized command or argument '--nonsense'.", "ws://127.0.0.1:1/", "--nonsense")]
     [InlineData("--ca: no such file: /nonexistent/ca.pem", "ws://127.0.0.1:1/", "--ca", "/nonexistent/ca.pem")]
-    [InlineData("--cert and --key go together", "ws://127.0.0.1:1/", "--cert", "/nonexistent/c.pem")]
-    [InlineData("--max-message-size: \"0\" is not a positive number of bytes", "--max-message-size", "0", "ws://127.0.0.1:1/")]
-    public async Task BadArguments_SayWhy_PrintUsage_AndExit2(string reason, params string[] args)
+    [InlineData("--cert: no such file: /nonexistent/c.pem", "ws://127.0.0.1:1/", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem")]
+    [InlineData("--cert and --key go together", "ws://127.0.0.1:1/", "--key", "/etc/hostname")]
+    [InlineData("--max-message-size must be a positive number of bytes", "--max-message-size", "0", "ws://127.0.0.1:1/")]
+    public async Task BadArguments_AreNamed_AndExit2(string reason, params string[] args)
     {
         var errors = new StringWriter();
-        Assert.Equal(2, await ConnectCommand.RunAsync(args, new StringReader(""), new StringWriter(), errors));
-        Assert.Equal(["cosocket connect: " + reason, ConnectCommand.Usage], errors.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(Cli.BadArguments, await ConnectCommand.RunAsync(args, new StringReader(""), new StringWriter(), errors));
+        Assert.Contains("cosocket connect: " + reason, errors.ToString().Split('\n', StringSplitOptions.TrimEntries));
+        Assert.EndsWith("(cosocket connect --help lists the options)", errors.ToString().TrimEnd());
     }
 
     [Fact]
-    public async Task Help_PrintsTheUsageToStandardOutput_AndExits0()
+    public async Task Help_PrintsTheOptionsToStandardOutput_AndExits0()
     {
         var output = new StringWriter();
         Assert.Equal(0, await ConnectCommand.RunAsync(["--help"], new StringReader(""), output, TextWriter.Null));
-        Assert.StartsWith("usage: cosocket connect URL", output.ToString());
+        Assert.Contains("connect <URL> [options]", output.ToString()); // after the executable's name
+        Assert.Contains("--max-message-size", output.ToString());
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheVersion_AndExits0()
+    {
+        var output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["--version"], TextReader.Null, output, TextWriter.Null));
+        Assert.Equal("cosocket " + CosocketHost.Version, output.ToString().Trim());
     }
 }

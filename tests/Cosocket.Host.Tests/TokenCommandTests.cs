@@ -19,14 +19,14 @@ public class TokenCommandTests
     }
 
     [Theory]
-    [InlineData()]
-    [InlineData("--user")]
-    [InlineData("--user", "ann", "--ttl", "-1")]
-    [InlineData("--user", "ann", "--frobnicate")]
-    public void Token_BadArguments_Exit2WithTheUsage(params string[] args)
+    [InlineData("Option '--user' is required.")]
+    [InlineData("Required argument missing for option: '--user'.", "--user")]
+    [InlineData("--ttl must be a positive number of minutes", "--user", "ann", "--ttl", "-1")]
+    [InlineData("Unrecognized command or argument '--frobnicate'.", "--user", "ann", "--frobnicate")]
+    public void Token_BadArguments_AreNamed_AndExit2(string reason, params string[] args)
     {
         var errors = new StringWriter();
-        Assert.Equal(2, TokenCommand.Run(args, TextWriter.Null, errors));
-        Assert.StartsWith("usage: cosocket token", errors.ToString());
+        Assert.Equal(Cli.BadArguments, TokenCommand.Run(args, TextWriter.Null, errors));
+        Assert.Contains("cosocket token: " + reason, errors.ToString().Split('\n', StringSplitOptions.TrimEntries));
     }
 }
