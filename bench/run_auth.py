@@ -12,6 +12,7 @@ per second of each and the cost of validation (1 - on/off).
 (Without the drain the second measurement of each pair paid for the first one's teardown.)
 """
 import argparse
+import re
 import os
 import statistics
 import subprocess
@@ -32,7 +33,7 @@ def drained():
     while time.time() < deadline:
         request = urllib.request.Request("http://127.0.0.1:19102/metrics", headers={"Authorization": "Bearer bench"})
         with urllib.request.urlopen(request, timeout=10) as r:
-            if "\ncosocket_connections 0\n" in r.read().decode():
+            if re.search(r"^cosocket_connections(\{[^}]*\})? 0$", r.read().decode(), re.M):
                 time.sleep(1)
                 return
         time.sleep(0.2)

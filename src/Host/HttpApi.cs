@@ -10,6 +10,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
 
 namespace Cosocket.Host;
 
@@ -30,6 +33,7 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
     /// <summary>Resolved when first asked: the listener starts after this side.</summary>
     private WebSocketService WebSockets => services.GetRequiredService<WebSocketService>();
     private int _pendingMemberPolls;
+    private HostTelemetry.Node? _node;
 
     /// <summary>Where Kestrel listens, once started.</summary>
     public Uri? Address { get; private set; }
@@ -40,6 +44,22 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         // Kestrel's and ASP.NET Core's warnings and errors (a failed request, a 500) are logged;
         // their start-up chatter is not.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // /metrics: the Cosocket meter (connections, handshakes, messages, bytes, closes, deliveries,
+        // send latency, memory, the cluster), exported by OpenTelemetry in the Prometheus format.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(Actors.CosocketTelemetry.Name)
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        builder.Services.AddHealthChecks()
+            .AddAsyncCheck("listener", async () =>
+            {
+                if (WebSockets.Binding is not { } binding)
+                    return HealthCheckResult.Unhealthy("starting");
+                var health = await binding.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
+                return health.AcceptError is { } error ? HealthCheckResult.Unhealthy("accepting WebSocket connections fails: " + error) : HealthCheckResult.Healthy();
+            }, tags: ["ready"])
+            .AddCheck("cluster", () => Cluster.Get(system).SelfMember.Status is var status && status == MemberStatus.Up
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("member status " + status), tags: ["ready"]);
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.Listen(settings.HttpListen!);
@@ -48,13 +68,17 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         _app = builder.Build();
         Map(_app);
         await _app.StartAsync(cancellationToken);
+        _node = new HostTelemetry.Node(Cluster.Get(system).SelfAddress.ToString(), Cluster.Get(system), () => Volatile.Read(ref _pendingMemberPolls));
+        HostTelemetry.Observe(_node);
         Address = new Uri(_app.Urls.First());
         // Said once everything has started (the listener starts after this side): from then on the node serves.
-        lifetime.ApplicationStarted.Register(() => logger.LogInformation("cosocket HTTP on {Address}: /, /health, /api", Address));
+        lifetime.ApplicationStarted.Register(() => logger.LogInformation(HostEvents.HttpListening, "cosocket HTTP on {Address}: /, /health, /metrics, /api", Address));
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (_node is not null)
+            HostTelemetry.StopObserving(_node);
         if (_app is not null)
             await _app.StopAsync(cancellationToken);
     }
@@ -62,10 +86,10 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
     private void Map(WebApplication app)
     {
         string page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html"));
-        // Until the WebSocket listener is bound (it starts after this side), everything but health waits.
+        // Until the WebSocket listener is bound (it starts after this side), everything but liveness waits.
         app.Use(async (context, next) =>
         {
-            if (WebSockets.Binding is null)
+            if (WebSockets.Binding is null && context.Request.Path != "/health/live")
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 await context.Response.WriteAsync("starting");
@@ -81,7 +105,11 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
             return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{WebSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
         });
         app.MapGet("/health", HealthAsync);
-        app.MapGet("/metrics", async (HttpRequest request) => await AdminAsync(request, MetricsAsync));
+        // Liveness: the process answers. Readiness: the listener accepts and this node is an Up member.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics").AddEndpointFilter(async (context, next) =>
+            await AuthenticateAdminAsync(context.HttpContext.Request) ?? await next(context));
         app.MapGet("/api/cluster/members", async (int? count, int? timeout, HttpContext context) =>
             await AdminAsync(context.Request, () => MembersAsync(count, timeout, context)));
         app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, AddressNames.Check("topic", topic),
@@ -98,14 +126,18 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
 
     /// <summary>What reveals the cluster's internals (its members' addresses, its counts): the static
     /// token, or a JWT with <c>cosocket:admin</c>.</summary>
-    private async Task<IResult> AdminAsync(HttpRequest request, Func<Task<IResult>> action)
+    private async Task<IResult> AdminAsync(HttpRequest request, Func<Task<IResult>> action) =>
+        await AuthenticateAdminAsync(request) ?? await action();
+
+    /// <summary>Null when the caller may read the cluster's internals, else the refusal.</summary>
+    private async Task<IResult?> AuthenticateAdminAsync(HttpRequest request)
     {
         var caller = await auth.AuthenticateAsync(request.Headers.Authorization);
         if (caller.IsRefused)
             return Refused(caller.Status, caller.Err!);
         if (!caller.IsAdmin)
             return Refused(StatusCodes.Status403Forbidden, $"needs the static token or a token with {AddressingPolicy.AdminClaim} = true");
-        return await action();
+        return null;
     }
 
     private static IResult Refused(int status, string error)
@@ -173,50 +205,6 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
             }
         }
         return Results.Json(new { self = cluster.SelfAddress.ToString(), up = Up() });
-    }
-
-    /// <summary>Prometheus text format: this node's live WebSocket connections, slow consumers closed,
-    /// process memory, and the cluster's members by status.</summary>
-    private async Task<IResult> MetricsAsync()
-    {
-        var count = await WebSockets.Binding!.Registry.Ask<Actors.Server.ConnectionRegistry.Count>(new Actors.Server.ConnectionRegistry.GetCount(), TimeSpan.FromSeconds(5));
-        var text = new StringBuilder()
-            .AppendLine("# HELP cosocket_connections Live WebSocket connections on this node.")
-            .AppendLine("# TYPE cosocket_connections gauge")
-            .AppendLine($"cosocket_connections {count.Value}")
-            .AppendLine("# HELP cosocket_cluster_members Cluster members as this node sees them, by status.")
-            .AppendLine("# TYPE cosocket_cluster_members gauge");
-        var state = Cluster.Get(system).State;
-        foreach (var group in state.Members.GroupBy(m => m.Status).OrderBy(g => g.Key))
-            text.AppendLine($"cosocket_cluster_members{{status=\"{group.Key.ToString().ToLowerInvariant()}\"}} {group.Count()}");
-        text.AppendLine("# HELP cosocket_cluster_unreachable Cluster members this node cannot reach now.")
-            .AppendLine("# TYPE cosocket_cluster_unreachable gauge")
-            .AppendLine($"cosocket_cluster_unreachable {state.Unreachable.Count}")
-            .AppendLine("# HELP cosocket_http_member_polls Membership long polls (GET /api/cluster/members?count=N) waiting on this node.")
-            .AppendLine("# TYPE cosocket_http_member_polls gauge")
-            .AppendLine($"cosocket_http_member_polls {Volatile.Read(ref _pendingMemberPolls)}")
-            .AppendLine("# HELP cosocket_slow_consumer_closes_total Connections closed with 1008 because a message sent to them found their outgoing byte budget spent.")
-            .AppendLine("# TYPE cosocket_slow_consumer_closes_total counter")
-            .AppendLine($"cosocket_slow_consumer_closes_total {Actors.Connections.ConnectionCounters.SlowConsumerCloses}")
-            .AppendLine("# HELP cosocket_rate_limit_pauses_total Times a connection stopped reading because its peer sent faster than its rate limit (policy pause).")
-            .AppendLine("# TYPE cosocket_rate_limit_pauses_total counter")
-            .AppendLine($"cosocket_rate_limit_pauses_total {Actors.Connections.ConnectionCounters.RateLimitPauses}")
-            .AppendLine("# HELP cosocket_rate_limit_closes_total Connections closed with 1008 because their peer sent faster than their rate limit (policy close).")
-            .AppendLine("# TYPE cosocket_rate_limit_closes_total counter")
-            .AppendLine($"cosocket_rate_limit_closes_total {Actors.Connections.ConnectionCounters.RateLimitCloses}")
-            .AppendLine("# HELP cosocket_process_resident_bytes Resident memory of this process.")
-            .AppendLine("# TYPE cosocket_process_resident_bytes gauge")
-            .AppendLine($"cosocket_process_resident_bytes {Environment.WorkingSet}")
-            .AppendLine("# HELP cosocket_gc_committed_bytes Memory the .NET garbage collector has committed (heaps and fragmentation).")
-            .AppendLine("# TYPE cosocket_gc_committed_bytes gauge")
-            .AppendLine($"cosocket_gc_committed_bytes {GC.GetGCMemoryInfo().TotalCommittedBytes}")
-            .AppendLine("# HELP cosocket_gc_allocated_bytes_total Bytes allocated on the managed heap since the process started.")
-            .AppendLine("# TYPE cosocket_gc_allocated_bytes_total counter")
-            .AppendLine($"cosocket_gc_allocated_bytes_total {GC.GetTotalAllocatedBytes()}")
-            .AppendLine("# HELP cosocket_gc_heap_bytes Bytes the .NET garbage collector counts as allocated now (live objects and garbage not yet collected).")
-            .AppendLine("# TYPE cosocket_gc_heap_bytes gauge")
-            .AppendLine($"cosocket_gc_heap_bytes {GC.GetTotalMemory(forceFullCollection: false)}");
-        return Results.Text(text.ToString(), "text/plain; version=0.0.4");
     }
 
     /// <summary>

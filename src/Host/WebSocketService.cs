@@ -47,7 +47,7 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
         var cluster = Akka.Cluster.Cluster.Get(system);
         if (settings.Cluster is { Bootstrap: "seed-nodes", SeedNodes.Count: 0 })
             cluster.Join(cluster.SelfAddress);
-        logger.LogInformation("cosocket listening on {Scheme}://{EndPoint}: /echo, /frames, /connect, /chat/{{room}}; cluster node {Address}",
+        logger.LogInformation(HostEvents.Listening, "cosocket listening on {Scheme}://{EndPoint}: /echo, /frames, /connect, /chat/{{room}}; cluster node {Address}",
             settings.Tls is null ? "ws" : "wss", _binding.EndPoint, cluster.SelfAddress);
         // The drain starts on the stopping signal; StopAsync awaits the same drain (the binding
         // starts it once and hands every caller the first call's task).
@@ -63,12 +63,12 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
         try
         {
             int cut = await binding.DrainAsync(settings.DrainTimeout);
-            logger.LogInformation("cosocket drained: {Cut} connection(s) did not close in time and were cut", cut);
+            logger.LogInformation(HostEvents.Drained, "cosocket drained: {Cut} connection(s) did not close in time and were cut", cut);
         }
         catch (Exception error) when (error is AskTimeoutException or OperationCanceledException)
         {
             // The actor system is already going: its connections go with it.
-            logger.LogWarning("cosocket could not drain its connections: {Reason}", error.Message);
+            logger.LogWarning(HostEvents.DrainFailed, "cosocket could not drain its connections: {Reason}", error.Message);
         }
     }
 }

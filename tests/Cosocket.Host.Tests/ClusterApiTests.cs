@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Cosocket.Host.Endpoints;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cosocket.Host.Tests;
 
@@ -216,16 +217,19 @@ public sealed class ClusterApiTests : IAsyncLifetime
         var polls = Enumerable.Range(0, 50)
             .Select(_ => polling.GetAsync(new Uri(_host.Http, "/api/cluster/members?count=5&timeout=300"), abandon.Token))
             .ToArray();
-        await UntilMetricAsync("cosocket_http_member_polls 50");
+        await UntilMetricAsync("cosocket_http_member_polls", 50);
 
         abandon.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Task.WhenAll(polls));
         // The node ends each wait as its caller goes, not after the 300 s the caller allowed.
-        await UntilMetricAsync("cosocket_http_member_polls 0");
+        await UntilMetricAsync("cosocket_http_member_polls", 0);
     }
 
-    private Task UntilMetricAsync(string line) => Eventually.HoldsAsync(
-        async () => (await _admin.GetStringAsync(new Uri(_host.Http, "/metrics"))).Contains(line + "\n", StringComparison.Ordinal), $"/metrics saying {line}");
+    /// <summary>This node's series (other hosts of the test process export theirs too).</summary>
+    private (string, string) Node => ("node", Akka.Cluster.Cluster.Get(_host.Services.GetRequiredService<Akka.Actor.ActorSystem>()).SelfAddress.ToString());
+
+    private Task UntilMetricAsync(string name, long value) => Eventually.HoldsAsync(
+        async () => MetricsText.Value(await _admin.GetStringAsync(new Uri(_host.Http, "/metrics")), name, Node) == value, $"/metrics saying {name} {value}");
 
     [Fact]
     public async Task MembersLongPoll_ListsTheMembersItWaitedFor()
@@ -330,6 +334,8 @@ public sealed class ClusterApiTests : IAsyncLifetime
         Assert.Contains($"content=\"ws://127.0.0.1:{_host.EndPoint.Port}\"", page);
         Assert.Contains("/chat/", page);
         Assert.StartsWith("ok Up", await _http.GetStringAsync(new Uri(_host.Http, "/health")));
+        Assert.Equal("Healthy", await _http.GetStringAsync(new Uri(_host.Http, "/health/live")));
+        Assert.Equal("Healthy", await _http.GetStringAsync(new Uri(_host.Http, "/health/ready")));
     }
 
     [Fact]
@@ -339,9 +345,11 @@ public sealed class ClusterApiTests : IAsyncLifetime
         using (peer)
         {
             string metrics = await _admin.GetStringAsync(new Uri(_host.Http, "/metrics"));
-            Assert.Contains("cosocket_connections 1\n", metrics);
-            Assert.Contains("cosocket_cluster_members{status=\"up\"} 1\n", metrics);
-            Assert.Contains("cosocket_cluster_unreachable 0\n", metrics);
+            Assert.Equal(1, MetricsText.Value(metrics, "cosocket_connections", ("listener", $"ws://{_host.EndPoint}")));
+            Assert.Equal(1, MetricsText.Value(metrics, "cosocket_cluster_members", Node, ("status", "up")));
+            Assert.Equal(0, MetricsText.Value(metrics, "cosocket_cluster_unreachable", Node));
+            Assert.True(MetricsText.Value(metrics, "cosocket_handshakes_total", ("outcome", "upgraded")) >= 1);
+            Assert.True(MetricsText.Value(metrics, "cosocket_messages_sent_total") >= 1); // the welcome
         }
     }
 }

@@ -53,7 +53,7 @@ internal sealed class HostProcess : IDisposable
     public async Task<long> MetricAsync(string name) => Metric(await MetricsAsync(), name);
 
     private static long Metric(string metrics, string name) =>
-        long.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        MetricsText.Value(metrics, name) ?? throw new Xunit.Sdk.XunitException($"no {name} in /metrics:\n{metrics}");
 
     /// <summary>Resident memory and the GC heap, as the process reports them in <c>/metrics</c>.</summary>
     public async Task<(long Resident, long Heap)> MemoryAsync()

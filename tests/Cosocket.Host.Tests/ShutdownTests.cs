@@ -44,7 +44,7 @@ public class ShutdownTests
         // Twenty long polls for a member count that never comes, each allowed a minute.
         var polls = Enumerable.Range(0, 20).Select(_ => polling.GetAsync(new Uri(http, "/api/cluster/members?count=5&timeout=60"))).ToArray();
         // All twenty wait on the node (its metrics count them) before it is told to stop.
-        await Eventually.HoldsAsync(async () => (await polling.GetStringAsync(new Uri(http, "/metrics"))).Contains("cosocket_http_member_polls 20\n", StringComparison.Ordinal),
+        await Eventually.HoldsAsync(async () => MetricsText.Value(await polling.GetStringAsync(new Uri(http, "/metrics")), "cosocket_http_member_polls") == 20,
             "the twenty long polls reaching the node");
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();

@@ -59,13 +59,24 @@ public sealed class CosocketCluster
 
     /// <summary>Sends to one connection, wherever it is.</summary>
     public Task<DeliveryResult> SendToConnectionAsync(string connectionId, Deliver message, TimeSpan? timeout = null) =>
-        AskAsync(_router, new SendToConnection(connectionId, message), timeout);
+        CountedAsync("connection", () => AskAsync(_router, new SendToConnection(connectionId, message), timeout));
 
     /// <summary>Sends to every live connection of <paramref name="user"/>, each once.</summary>
     public Task<DeliveryResult> SendToUserAsync(string user, Deliver message, TimeSpan? timeout = null) =>
         AddressNames.Check("user", user) is { } invalid
             ? Task.FromResult(DeliveryResult.Failure(invalid))
-            : AskAsync(_sessions, new SendToUser(user, message), timeout);
+            : CountedAsync("user", () => AskAsync(_sessions, new SendToUser(user, message), timeout));
+
+    /// <summary>A send, as a <c>cosocket.deliver</c> activity and a <c>cosocket.deliveries</c> count by outcome.</summary>
+    private static async Task<DeliveryResult> CountedAsync(string target, Func<Task<DeliveryResult>> send)
+    {
+        using var activity = CosocketTelemetry.Activities.StartActivity("cosocket.deliver");
+        activity?.SetTag("cosocket.target", target);
+        var result = await send().ConfigureAwait(false);
+        CosocketTelemetry.CountDelivery(target, result.Err);
+        activity?.SetTag("cosocket.outcome", result.Err ?? "delivered");
+        return result;
+    }
 
     /// <summary>
     /// Publishes to every connection subscribed to <paramref name="topic"/> on any node, each once.
@@ -75,6 +86,16 @@ public sealed class CosocketCluster
     /// known at once (<see cref="SubscribeAsync"/> completes once the local mediator has it).
     /// </summary>
     public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
+    {
+        using var activity = CosocketTelemetry.Activities.StartActivity("cosocket.deliver");
+        activity?.SetTag("cosocket.target", "topic");
+        var result = await PublishOnceAsync(topic, message, timeout).ConfigureAwait(false);
+        CosocketTelemetry.CountDelivery("topic", result.Err);
+        activity?.SetTag("cosocket.outcome", result.Err ?? "delivered");
+        return result;
+    }
+
+    private async Task<PublishResult> PublishOnceAsync(string topic, Deliver message, TimeSpan? timeout)
     {
         if (AddressNames.Check("topic", topic) is { } invalid)
             return new PublishResult(invalid);

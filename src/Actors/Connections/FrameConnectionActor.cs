@@ -181,6 +181,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     private void FailConnection(FrameConnection connection, SendPolicy policy, ushort code, string reason, TaskCompletionSource<int>? written = null)
     {
         connection.SetFailure(code, reason);
+        CosocketTelemetry.CountClose("local", code);
         var (payload, _) = ClosePayload.Build(code, Encoding.UTF8.GetBytes(reason));
         connection.PostControl(Opcode.Close, payload, policy.Masked, written);
         BeginClose(policy.CloseTimeout);
@@ -228,6 +229,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(err));
             return;
         }
+        CosocketTelemetry.CountClose("local", close.Code);
         Send(Opcode.Close, payload);
         BeginClose(policy.CloseTimeout);
     }
@@ -279,6 +281,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         switch (connection.TryPost(opcode, message.Data, policy.Masked, policy.FragmentSize))
         {
             case PostResult.Queued:
+                CosocketTelemetry.MessagesSent.Add(1);
                 return new Cluster.DeliveryResult(1, null);
             case PostResult.OverBudget:
                 OnOverBudget(connection, policy);

@@ -157,7 +157,9 @@ internal sealed class FrameSession
             try
             {
                 // The payload is not copied when it is large and unmasked: it must not change until this returns.
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 int written = await _connection.WriteAsync(fin, opcode, payload, _masked ? MaskKeyGenerator.Shared : null, cancellation, fragmentSize).ConfigureAwait(false);
+                CosocketTelemetry.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return new SendResult(written, null);
             }
             catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

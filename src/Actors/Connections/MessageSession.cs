@@ -114,6 +114,7 @@ internal sealed class MessageSession
         // §5.6: text "MUST" be UTF-8 on the wire too; refusing it here is not fatal.
         if (opcode == Opcode.Text && _validateUtf8 && !validated && !Utf8.IsValid(payload.Span))
             return Task.FromResult(SendResult.Failure(Violation.InvalidUtf8Text));
+        CosocketTelemetry.MessagesSent.Add(1);
         return _session.SendMessageAsync(opcode, payload, _fragmentSize);
     }
 
@@ -147,6 +148,7 @@ internal sealed class MessageSession
             return CloseResult.Failure(FrameSession.FatalErrorAlreadyHappened);
 
         _ = Connection.Transport.Closed.ContinueWith(_ => EndedBeforePeerClose(), TaskScheduler.Default);
+        CosocketTelemetry.CountClose("local", code);
         Connection.PostControl(Opcode.Close, CloseBody((ushort)code, reasonBytes), _masked);
         Connection.Self.Tell(new FrameConnectionActor.AwaitPeerClose());
         // A receive in progress sees the peer's close and completes the handshake; otherwise read here.
@@ -200,6 +202,7 @@ internal sealed class MessageSession
     private MessageResult Deliver(Opcode opcode, byte[] payload)
     {
         var message = new MessageResult(opcode == Opcode.Text ? MessageResult.TextType : MessageResult.BinaryType, payload, null, null);
+        CosocketTelemetry.MessagesReceived.Add(1);
         var subscribers = Connection.Subscribers;
         if (!subscribers.IsEmpty)
         {
@@ -213,6 +216,7 @@ internal sealed class MessageSession
     private MessageResult OnPeerClose(in Frame frame)
     {
         _closeReceived = true;
+        CosocketTelemetry.CountClose(CloseSent ? "local" : "peer", frame.CloseCode);
         byte[] reason = frame.Data.ToArray();
         if (TryMarkCloseSent())
         {
@@ -259,7 +263,10 @@ internal sealed class MessageSession
     {
         _session.SetFatal();
         if (TryMarkCloseSent())
+        {
+            CosocketTelemetry.CountClose("local", violation.CloseCode);
             Connection.PostControl(Opcode.Close, CloseBody(violation.CloseCode, Encoding.UTF8.GetBytes(violation.Reason)), _masked);
+        }
         Connection.Self.Tell(new FrameConnectionActor.Shutdown());
         _peerClose.TrySetResult(CloseResult.Failure(violation.Reason));
         return MessageResult.Failure(violation.Reason, ErrorKind.Protocol, violation.CloseCode);

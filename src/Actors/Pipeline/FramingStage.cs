@@ -167,6 +167,7 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
             ReadOnlySpan<byte> input = chunk.ToReadOnlySpan();
             FrameDecoder decoder = Decoder;
             _rate?.OweBytes(chunk.Count);
+            CosocketTelemetry.BytesReceived.Add(chunk.Count);
             while (true)
             {
                 var result = decoder.Decode(input, out int consumed);
@@ -279,6 +280,7 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
             _inFlight.AddRange(_pending);
             _pending.Clear();
             _pendingBytes = 0;
+            CosocketTelemetry.BytesSent.Add(bytes.Count);
             Push(_stage.BytesOut, bytes);
             if (!HasBeenPulled(_stage.FramesIn) && !IsClosed(_stage.FramesIn))
                 Pull(_stage.FramesIn);

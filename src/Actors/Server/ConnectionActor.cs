@@ -144,7 +144,10 @@ public sealed class ConnectionActor : FrameConnectionActor
         {
             // A head that is not HTTP or too large gets its D4 answer; a vanished client gets nothing.
             if (arrival.Error is { } error)
+            {
+                CosocketTelemetry.CountHandshake(error.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 _ = _core!.Handshake.RejectAsync(ServerHandshake.BuildRejection(error));
+            }
             return;
         }
         var request = new WebSocketRequest(_core!, arrival.Request);
@@ -157,7 +160,14 @@ public sealed class ConnectionActor : FrameConnectionActor
         var self = Self;
         Task.Run(async () =>
         {
-            if (await Admission.AdmitAsync(request, route, _options).ConfigureAwait(false))
+            bool admitted;
+            using (var activity = CosocketTelemetry.Activities.StartActivity("cosocket.handshake"))
+            {
+                activity?.SetTag("url.path", request.Path);
+                admitted = await Admission.AdmitAsync(request, route, _options).ConfigureAwait(false);
+                activity?.SetTag("cosocket.admitted", admitted);
+            }
+            if (admitted)
                 await route.Handler(request).ConfigureAwait(false);
         }).ContinueWith(task =>
         {
@@ -165,6 +175,7 @@ public sealed class ConnectionActor : FrameConnectionActor
             {
                 // The handler neither upgraded nor answered: D4's default.
                 var refusal = request.Refusal ?? new HandshakeError(task.Exception is null ? "the handler declined the upgrade" : "handler failed", task.Exception is null ? 403 : 500);
+                CosocketTelemetry.CountHandshake(refusal.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 _ = request.Core.Handshake.RejectAsync(ServerHandshake.BuildRejection(refusal));
             }
             return new HandlerFinished(task.Exception?.GetBaseException());

@@ -20,23 +20,34 @@ public sealed class ConnectionRegistry : ReceiveActor
     private readonly Dictionary<IActorRef, ConnectionInfo> _byActor = [];
     private readonly Dictionary<string, ConnectionInfo> _byId = new(StringComparer.Ordinal);
 
-    public ConnectionRegistry()
+    private readonly CosocketTelemetry.LiveConnections _live;
+
+    /// <param name="listener">How the <c>cosocket.connections</c> gauge names this registry's listener.</param>
+    public ConnectionRegistry(string listener)
     {
+        _live = new CosocketTelemetry.LiveConnections(listener);
+        CosocketTelemetry.Observe(_live);
         Receive<Register>(m =>
         {
-            _byActor[m.Info.Connection] = m.Info;
+            if (_byActor.TryAdd(m.Info.Connection, m.Info))
+                _live.Add(1);
             _byId[m.Info.Id] = m.Info;
             Context.Watch(m.Info.Connection);
         });
         Receive<Terminated>(m =>
         {
             if (_byActor.Remove(m.ActorRef, out var info))
+            {
                 _byId.Remove(info.Id);
+                _live.Add(-1);
+            }
         });
         Receive<GetConnections>(_ => Sender.Tell(new Connections([.. _byActor.Values.OrderBy(c => c.Started)])));
         Receive<GetCount>(_ => Sender.Tell(new Count(_byActor.Count)));
         Receive<Lookup>(m => Sender.Tell(new LookupResult(m.Id, _byId.TryGetValue(m.Id, out var info) ? info.Connection : null)));
     }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new ConnectionRegistry());
+    protected override void PostStop() => CosocketTelemetry.StopObserving(_live);
+
+    public static Props Props(string listener = "") => Akka.Actor.Props.Create(() => new ConnectionRegistry(listener));
 }

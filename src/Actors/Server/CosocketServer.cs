@@ -58,7 +58,7 @@ public static class CosocketServer
             throw;
         }
         var bound = (IPEndPoint)socket.LocalEndPoint!;
-        var registry = system.ActorOf(ConnectionRegistry.Props(), $"connections-{bound.Port}");
+        var registry = system.ActorOf(ConnectionRegistry.Props($"{(tls is null ? "ws" : "wss")}://{bound}"), $"connections-{bound.Port}");
         var listener = system.ActorOf(WebSocketListener.Props(socket, routes, options, registry, tls, idPrefix), $"listener-{bound.Port}");
         return new ServerBinding(bound, listener, registry);
     }

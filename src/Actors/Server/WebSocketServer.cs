@@ -103,6 +103,7 @@ public sealed class WebSocketServer
         var core = request.Core;
         core.Registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(core.Id, core.RemoteEndPoint, request.Path, DateTimeOffset.UtcNow, core.Self, core.Identity)));
         core.Self.Tell(new ConnectionActor.Upgraded(request.Path, options));
+        CosocketTelemetry.CountHandshake("upgraded");
         return (server, null);
     }
 
