@@ -9,4 +9,9 @@ internal static class HostEvents
     public static readonly EventId HttpListening = new(1002, "HttpListening");
     public static readonly EventId Drained = new(1003, "Drained");
     public static readonly EventId DrainFailed = new(1004, "DrainFailed");
+    public static readonly EventId MemberUp = new(1101, "MemberUp");
+    public static readonly EventId MemberLeft = new(1102, "MemberLeft");
+    public static readonly EventId MemberRemoved = new(1103, "MemberRemoved");
+    public static readonly EventId MemberUnreachable = new(1104, "MemberUnreachable");
+    public static readonly EventId MemberReachable = new(1105, "MemberReachable");
 }

@@ -44,6 +44,7 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
             .Map(ChatEndpoint.Prefix + "*", ChatEndpoint.Handler(addressing, Cluster));
         _binding = CosocketServer.Bind(system, settings.Listen, routes, listener, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
         Cluster.Serve(_binding.Registry);
+        system.ActorOf(MembershipLog.Props(logger), "membership-log");
         var cluster = Akka.Cluster.Cluster.Get(system);
         if (settings.Cluster is { Bootstrap: "seed-nodes", SeedNodes.Count: 0 })
             cluster.Join(cluster.SelfAddress);

@@ -197,7 +197,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         if (Closing)
             return;
         ConnectionCounters.CountSlowConsumer();
-        Log.Info("connection {0}: its peer reads slower than it is sent to ({1} bytes wait, budget {2}); closing it with 1008 {3}",
+        Log.Warning("connection {0}: its peer reads slower than it is sent to ({1} bytes wait, budget {2}); closing it with 1008 {3}",
             connection.Id, connection.QueuedBytes, policy.MaxOutgoingBytes, SlowConsumer);
         FailConnection(connection, policy, CloseStatus.PolicyViolation, SlowConsumer);
     }
@@ -208,7 +208,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     {
         if (Sending is not { } policy || Connection is not { } connection || Closing)
             return;
-        Log.Info("connection {0}: its peer sent faster than its rate limit ({1}); closing it with 1008 {2}",
+        Log.Warning("connection {0}: its peer sent faster than its rate limit ({1}); closing it with 1008 {2}",
             connection.Id, policy.RateLimit, RateLimitOptions.Exceeded);
         FailConnection(connection, policy, CloseStatus.PolicyViolation, RateLimitOptions.Exceeded);
     }

@@ -99,7 +99,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 return;
             }
             if (_acceptError is not null)
-                _log.Info("accepting connections again after: {0}", _acceptError);
+                _log.Warning("accepting connections again after: {0}", _acceptError);
             _acceptBackoff = TimeSpan.Zero;
             _acceptError = null;
             if (_connections.Count >= _maxConnections)
