@@ -155,7 +155,22 @@ public static class ConnectCommand
                 await client.CloseHandshakeAsync(CloseStatus.NormalClosure); // the receive loop reports the answer
         }
         int exitCode = await receiving;
+        var connection = client.Connection;
         await client.CloseAsync();
+        // What is still queued (the close frame of a connection this side failed) is written before
+        // the actor system goes: the connection's actor stops once the connection has ended, which
+        // the close timeout bounds.
+        if (connection is not null)
+        {
+            try
+            {
+                await connection.WatchAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                // Cut when the actor system stops.
+            }
+        }
         return exitCode;
     }
 

@@ -25,4 +25,16 @@ public sealed class ConformanceTests(Roles roles) : IClassFixture<Roles>
         var ended = await run.WaitAsync(WirePeer.Patience);
         Assert.False(string.IsNullOrEmpty(ended.Ending));
     }
+
+    /// <summary>The same cases through the command line: <c>cosocket connect --echo URL</c>, messages up to 16 MiB.</summary>
+    [Theory]
+    [MemberData(nameof(Cases.Names), MemberType = typeof(Cases))]
+    public async Task ConnectCommand(string name)
+    {
+        var (peer, run) = await roles.ConnectCommandAsync();
+        await using (peer)
+            await Cases.Named(name).Run(peer);
+        // However the case ended, the command ends too: 0 after a clean close, 1 otherwise.
+        Assert.InRange(await run.WaitAsync(WirePeer.Patience), 0, 1);
+    }
 }

@@ -57,17 +57,30 @@ public sealed class Roles : IAsyncLifetime
     /// Starts Cosocket's client echo application against a raw server and returns that server's end,
     /// past the opening handshake, with the application's run (what it received, how it ended).
     /// </summary>
-    public async Task<(WirePeer Peer, Task<ClientEchoRun> Run)> ConnectClientAsync()
+    public Task<(WirePeer Peer, Task<ClientEchoRun> Run)> ConnectClientAsync()
     {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
         var options = new ClientOptions
         {
             MaxPayloadLen = MaxMessageLen,
             Messages = new MessageOptions { MaxMessageLen = MaxMessageLen },
         };
-        var run = ClientEchoRun.StartAsync(_system, options, $"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}/runCase");
+        return AcceptAsync(url => ClientEchoRun.StartAsync(_system, options, url));
+    }
+
+    /// <summary>
+    /// Starts <c>cosocket connect --echo URL</c> (in this process, as the executable runs it) against a
+    /// raw server and returns that server's end, past the opening handshake, with the command's exit code.
+    /// </summary>
+    public Task<(WirePeer Peer, Task<int> Run)> ConnectCommandAsync() =>
+        AcceptAsync(url => Cosocket.Host.ConnectCommand.RunAsync(["--echo", url], TextReader.Null, TextWriter.Null, TextWriter.Null));
+
+    /// <summary>A raw server on an ephemeral port: <paramref name="start"/> connects to it; its end is returned past the handshake.</summary>
+    private static async Task<(WirePeer Peer, Task<T> Run)> AcceptAsync<T>(Func<string, Task<T>> start)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var run = start($"ws://127.0.0.1:{((IPEndPoint)listener.LocalEndPoint!).Port}/runCase");
         var socket = await listener.AcceptAsync().WaitAsync(WirePeer.Patience);
         socket.NoDelay = true;
         var (head, rest) = await ReadHeadAsync(socket);
