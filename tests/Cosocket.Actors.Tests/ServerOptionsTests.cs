@@ -120,4 +120,8 @@ public class ServerOptionsTests
         Assert.Contains(message, error.Message);
         Assert.StartsWith("cosocket.server", error.Message);
     }
+
+    [Fact] // D6: the client's default is the documented 65536; the server keeps the original's 65535
+    public void DefaultMaxPayloadLen_Client65536_Server65535() =>
+        Assert.Equal((65536L, 65535L), (new Cosocket.Actors.Client.ClientOptions().MaxPayloadLen, new ServerOptions().MaxPayloadLen));
 }
