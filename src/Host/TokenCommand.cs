@@ -14,12 +14,8 @@ namespace Cosocket.Host;
 /// <c>COSOCKET__AUTH__JWT__SECRET</c>), for development and operations; production tokens come from
 /// the application's own identity provider. Exits 1 when no secret is configured, 2 on bad arguments.
 /// </summary>
-public static class TokenCommand
+internal static class TokenCommand
 {
-    /// <summary><c>cosocket token</c> with <paramref name="args"/> (what follows the subcommand).</summary>
-    public static int Run(string[] args, TextWriter output, TextWriter errors) =>
-        Cli.RunAsync(["token", .. args], TextReader.Null, output, errors).GetAwaiter().GetResult();
-
     internal static Command Command(TextWriter output, TextWriter errors)
     {
         var user = new Option<string>("--user") { Description = "The subject (sub): the user the token names.", HelpName = "U", Required = true };

@@ -8,7 +8,7 @@ public class TokenCommandTests
     public async Task Token_SignedWithTheConfiguredSecret_CarriesTheUserAndTheGrants()
     {
         var output = new StringWriter();
-        int exit = TokenCommand.Run(["--user", "ann", "--subscribe", "news", "--subscribe", "sport.*", "--send", "user:*", "--ttl", "5"], output, TextWriter.Null);
+        int exit = await Cli.RunAsync(["token", "--user", "ann", "--subscribe", "news", "--subscribe", "sport.*", "--send", "user:*", "--ttl", "5"], TextReader.Null, output, TextWriter.Null);
         Assert.Equal(0, exit);
         var (identity, err) = await new JwtAuthenticator(new JwtOptions { HmacSecret = TestTokens.Secret }).ValidateAsync(output.ToString().Trim());
         Assert.Null(err);
@@ -23,10 +23,10 @@ public class TokenCommandTests
     [InlineData("Required argument missing for option: '--user'.", "--user")]
     [InlineData("--ttl must be a positive number of minutes", "--user", "ann", "--ttl", "-1")]
     [InlineData("Unrecognized command or argument '--frobnicate'.", "--user", "ann", "--frobnicate")]
-    public void Token_BadArguments_AreNamed_AndExit2(string reason, params string[] args)
+    public async Task Token_BadArguments_AreNamed_AndExit2(string reason, params string[] args)
     {
         var errors = new StringWriter();
-        Assert.Equal(Cli.BadArguments, TokenCommand.Run(args, TextWriter.Null, errors));
+        Assert.Equal(Cli.BadArguments, await Cli.RunAsync(["token", .. args], TextReader.Null, TextWriter.Null, errors));
         Assert.Contains("cosocket token: " + reason, errors.ToString().Split('\n', StringSplitOptions.TrimEntries));
     }
 }
