@@ -117,14 +117,27 @@ internal class FrameConnection
     /// (headers included) once written. Validation is the caller's (<see cref="FrameEncoder.ValidateSend"/>).
     /// </summary>
     /// <param name="keys">Masking keys, one per frame; null sends unmasked.</param>
-    public async Task<int> WriteAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload, MaskKeyGenerator? keys,
-        CancellationToken cancellation, int fragmentSize = int.MaxValue)
+    /// <param name="completion">The session's reusable completion (one awaited send at a time).</param>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> WriteAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload, MaskKeyGenerator? keys,
+        ReusableWrite completion, CancellationToken cancellation, int fragmentSize = int.MaxValue)
     {
         var bytes = payload.Length <= fragmentSize ? Encode(fin, opcode, payload, keys?.Next()) : EncodeFragments(fin, opcode, payload, keys, fragmentSize);
         // The sender resumes where the write completes, on the stream thread (see IncomingQueue).
-        var written = new TaskCompletionSource<int>();
-        await _outgoing.WriteAsync(new OutgoingFrame(bytes, written), cancellation).ConfigureAwait(false);
-        return await (cancellation.CanBeCanceled ? written.Task.WaitAsync(cancellation) : written.Task).ConfigureAwait(false);
+        var written = completion.Start(out short token);
+        try
+        {
+            await _outgoing.WriteAsync(new OutgoingFrame(bytes, completion, token), cancellation).ConfigureAwait(false);
+        }
+        catch (Exception notQueued)
+        {
+            completion.OnFailed(notQueued, token); // the frame never reached the queue: nothing else will say so
+            throw;
+        }
+        if (!cancellation.CanBeCanceled)
+            return await written.ConfigureAwait(false);
+        using (cancellation.UnsafeRegister(static (state, token) => ((ReusableWrite)state!).Cancel(token), completion))
+            return await written.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -134,7 +147,7 @@ internal class FrameConnection
     /// out in frames of at most <paramref name="fragmentSize"/> bytes, queued as one element.
     /// </summary>
     /// <param name="written">Completed with the byte count once written, when somebody waits for it.</param>
-    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, int fragmentSize = int.MaxValue, TaskCompletionSource<int>? written = null)
+    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, int fragmentSize = int.MaxValue, WriteCompletion? written = null)
     {
         var keys = masked ? MaskKeyGenerator.Shared : null;
         var bytes = payload.Length <= fragmentSize ? Encode(true, (int)opcode, payload, keys?.Next()) : EncodeFragments(true, (int)opcode, payload, keys, fragmentSize);
@@ -142,7 +155,7 @@ internal class FrameConnection
     }
 
     /// <summary>Queues a close or keepalive ping whatever the budget (at most 127 bytes, a few per connection).</summary>
-    public PostResult PostControl(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, TaskCompletionSource<int>? written = null) =>
+    public PostResult PostControl(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, WriteCompletion? written = null) =>
         _outgoing.PostControl(new OutgoingFrame(Encode(true, (int)opcode, payload, masked ? MaskKeyGenerator.Shared.Next() : null), written));
 
     /// <summary>Answers a ping (RFC 6455 §5.5.2); a pong still waiting is replaced, so a ping flood costs O(1).</summary>

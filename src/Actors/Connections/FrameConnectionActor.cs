@@ -168,7 +168,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Log.Info("connection {0}: no frame within {1} of a keepalive ping; closing it", connection.Id, policy.Messages.PongTimeout);
         // Nothing more is read from a dead peer: once the close is written (or the close timeout
         // passes) the connection is cut.
-        var written = new TaskCompletionSource<int>();
+        var written = new WriteCompletion();
         FailConnection(connection, policy, CloseStatus.InternalError, KeepaliveTimeout, written);
         _ = written.Task.ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
     }
@@ -178,7 +178,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     /// what is queued, the sending side shuts down, and the peer has the close timeout to close its
     /// side. The receiver of the connection is told <paramref name="code"/> and <paramref name="reason"/>.
     /// </summary>
-    private void FailConnection(FrameConnection connection, SendPolicy policy, ushort code, string reason, TaskCompletionSource<int>? written = null)
+    private void FailConnection(FrameConnection connection, SendPolicy policy, ushort code, string reason, WriteCompletion? written = null)
     {
         connection.SetFailure(code, reason);
         CosocketTelemetry.CountClose("local", code);
@@ -248,7 +248,7 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(invalid));
             return;
         }
-        var written = Sender.IsNobody() ? null : new TaskCompletionSource<int>();
+        var written = Sender.IsNobody() ? null : new WriteCompletion();
         var posted = opcode.IsControl() ? connection.PostControl(opcode, payload, policy.Masked, written) : connection.TryPost(opcode, payload, policy.Masked, written: written);
         switch (posted)
         {

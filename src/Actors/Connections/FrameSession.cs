@@ -32,6 +32,8 @@ internal sealed class FrameSession
     public const string ApisMixed = "recv_frame and receive_message cannot both read one connection";
 
     private readonly FrameConnection _connection;
+    /// <summary>The completion of the one awaited send at a time (D10), reused.</summary>
+    private readonly ReusableWrite _write = new();
     private readonly long _maxSendLen;
     private readonly bool _masked;
     private TimeSpan? _timeout;
@@ -158,7 +160,7 @@ internal sealed class FrameSession
             {
                 // The payload is not copied when it is large and unmasked: it must not change until this returns.
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                int written = await _connection.WriteAsync(fin, opcode, payload, _masked ? MaskKeyGenerator.Shared : null, cancellation, fragmentSize).ConfigureAwait(false);
+                int written = await _connection.WriteAsync(fin, opcode, payload, _masked ? MaskKeyGenerator.Shared : null, _write, cancellation, fragmentSize).ConfigureAwait(false);
                 CosocketTelemetry.SendDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return new SendResult(written, null);
             }

@@ -266,7 +266,7 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
         private void OnWriteDemand()
         {
             foreach (var frame in _inFlight)
-                frame.Written?.TrySetResult(frame.Bytes.Count);
+                frame.Written?.OnWritten(frame.Bytes.Count, frame.Token);
             _inFlight.Clear();
             if (_pending.Count > 0)
                 Flush();
@@ -313,7 +313,7 @@ internal sealed class FramingStage : GraphStageWithMaterializedValue<BidiShape<O
         private static void FailAll(List<OutgoingFrame> frames, Exception? cause)
         {
             foreach (var frame in frames)
-                frame.Written?.TrySetException(cause ?? new TransportClosedException());
+                frame.Written?.OnFailed(cause ?? new TransportClosedException(), frame.Token);
             frames.Clear();
         }
     }

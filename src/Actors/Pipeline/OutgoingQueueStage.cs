@@ -231,7 +231,7 @@ internal sealed class OutgoingQueue
             _room = null;
         }
         foreach (var frame in queued)
-            frame.Written?.TrySetException(new TransportClosedException());
+            frame.Written?.OnFailed(new TransportClosedException(), frame.Token);
         room?.TrySetResult(); // the waiters retry and find the queue closed
     }
 
