@@ -296,7 +296,7 @@ public sealed class WebSocketClient
             return Task.FromResult(MessageResult.Failure(NotInitializedYet, ErrorKind.Refused));
         if (_socketClosed)
             return Task.FromResult(MessageResult.Failure(SocketErrors.Closed, ErrorKind.Closed));
-        return _messages.ReceiveAsync();
+        return _messages.ReceiveAsync().AsTask();
     }
 
     /// <summary>Sends a text message, in masked frames of at most <see cref="MessageOptions.FragmentSize"/>.</summary>

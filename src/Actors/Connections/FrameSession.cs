@@ -107,6 +107,7 @@ internal sealed class FrameSession
     /// timeout is not fatal and keeps a half-read frame (D1); the end of the connection, however it
     /// shows, is fatal and comes back as the error, never as a result.
     /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(DecodeResult Result, ReadError? Error)> ReadAsync()
     {
         DecodeResult result;

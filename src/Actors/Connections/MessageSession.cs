@@ -56,7 +56,10 @@ internal sealed class MessageSession
     /// <summary>True while part of a fragmented message has been received.</summary>
     public bool InMessage => _assembler.InMessage;
 
-    public async Task<MessageResult> ReceiveAsync()
+    /// <summary>The next message; pooled, so a receive allocates no state machine of its own (the
+    /// public API hands out a <see cref="Task{TResult}"/> of it).</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<MessageResult> ReceiveAsync()
     {
         if (_session.Fatal)
             return MessageResult.Failure(FrameSession.FatalErrorAlreadyHappened, ErrorKind.Refused);

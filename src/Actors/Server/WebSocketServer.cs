@@ -158,7 +158,7 @@ public sealed class WebSocketServer
     /// and returned as type <c>"close"</c>. A receive timeout is not fatal and keeps a partial message.
     /// Not to be mixed with <see cref="RecvFrameAsync"/> on one connection: the first receive picks the API.
     /// </summary>
-    public Task<MessageResult> ReceiveMessageAsync() => _messages.ReceiveAsync();
+    public Task<MessageResult> ReceiveMessageAsync() => _messages.ReceiveAsync().AsTask();
 
     /// <summary>
     /// The connection's messages one after another, for <c>await foreach</c>: it ends at the peer's
@@ -169,7 +169,7 @@ public sealed class WebSocketServer
     {
         while (true)
         {
-            var message = await ReceiveMessageAsync().ConfigureAwait(false);
+            var message = await _messages.ReceiveAsync().ConfigureAwait(false);
             if (message.Kind == ErrorKind.Timeout)
                 continue;
             if (message.IsError || message.Type == MessageResult.CloseType)
