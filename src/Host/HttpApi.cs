@@ -112,6 +112,14 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
             await AuthenticateAdminAsync(context.HttpContext.Request) ?? await next(context));
         app.MapGet("/api/cluster/members", async (int? count, int? timeout, HttpContext context) =>
             await AdminAsync(context.Request, () => MembersAsync(count, timeout, context)));
+        // Who a connection (on any node) was authenticated as: the user and the token's claims.
+        app.MapGet("/api/connections/{id}", async (string id, HttpRequest request) => await AdminAsync(request, async () =>
+        {
+            var found = await WebSockets.Cluster!.GetIdentityAsync(id);
+            return found.Err is { } err
+                ? Results.NotFound(new { error = err })
+                : Results.Ok(new { connection = found.ConnectionId, user = found.User, claims = found.Claims.Select(c => new { type = c.Key, value = c.Value }) });
+        }));
         app.MapPost("/api/topics/{topic}", async (string topic, HttpRequest request) => await Authorized(request, AddressNames.Check("topic", topic),
             AddressingOperation.Publish, topic, async deliver =>
         {

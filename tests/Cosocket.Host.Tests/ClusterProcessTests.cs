@@ -162,6 +162,14 @@ public class ClusterProcessTests
             Assert.Equal((HttpStatusCode.OK, 1), (status, body!["delivered"]!.GetValue<int>()));
             Assert.Equal("to a, from node 3", await a.ReceiveAsync());
 
+            // Who a is, asked on another node: the user and the claims of its token.
+            using (var who = TestTokens.AdminClient(Peer.Patience))
+            {
+                var identity = JsonNode.Parse(await who.GetStringAsync(new Uri(n3.HttpUri, $"/api/connections/{aId}")))!;
+                Assert.Equal("dora", identity["user"]!.GetValue<string>());
+                Assert.Contains(identity["claims"]!.AsArray(), c => c!["type"]!.GetValue<string>() == "cosocket:publish");
+            }
+
             // The same from a client: b (node 2) sends to a (node 1) by id, and to dora, over its own connection.
             await b.SendAsync($$"""{"op":"send","connection":"{{aId}}","text":"to a, from b"}""");
             Assert.Equal("to a, from b", await a.ReceiveAsync());

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cosocket.Host.Tests;
 
@@ -108,6 +109,20 @@ public sealed class SecurityTests : IAsyncLifetime
             Assert.Contains("probe", next);
             Assert.DoesNotContain("for alice only", next);
         }
+    }
+
+    [Fact]
+    public async Task Identity_IsVisibleToTheClusterApi_ByConnectionId()
+    {
+        var cluster = _host.Services.GetRequiredService<WebSocketService>().Cluster!;
+        var (alice, aliceId) = await Peer.JoinAsync(Ws, "alice");
+        using (alice)
+        {
+            var identity = await cluster.GetIdentityAsync(aliceId);
+            Assert.Equal(("alice", null), (identity.User, identity.Err));
+            Assert.Contains(new KeyValuePair<string, string>(AddressingPolicy.SendClaim, "*"), identity.Claims);
+        }
+        Assert.Equal("no such connection", (await cluster.GetIdentityAsync(aliceId[..9] + "nobody")).Err);
     }
 
     [Fact]

@@ -16,6 +16,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
     private const string DeliveryResultManifest = "R";
     private const string RegisterConnectionManifest = "G";
     private const string RegisteredManifest = "g";
+    private const string GetConnectionIdentityManifest = "I";
+    private const string ConnectionIdentityResultManifest = "i";
 
     public const int Id = 7077;
 
@@ -29,6 +31,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         DeliveryResult => DeliveryResultManifest,
         RegisterConnection => RegisterConnectionManifest,
         Registered => RegisteredManifest,
+        GetConnectionIdentity => GetConnectionIdentityManifest,
+        ConnectionIdentityResult => ConnectionIdentityResultManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a Cosocket cluster message", nameof(o)),
     };
 
@@ -52,9 +56,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                     break;
                 case DeliveryResult m:
                     writer.Write(m.Delivered);
-                    writer.Write(m.Err is not null);
-                    if (m.Err is not null)
-                        writer.Write(m.Err);
+                    WriteOptional(writer, m.Err);
                     break;
                 case RegisterConnection m:
                     writer.Write(m.User);
@@ -64,6 +66,20 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
                     writer.Write(m.User);
                     writer.Write(Serialization.SerializedActorPath(m.Connection));
                     writer.Write(m.Connections);
+                    break;
+                case GetConnectionIdentity m:
+                    writer.Write(m.ConnectionId);
+                    break;
+                case ConnectionIdentityResult m:
+                    writer.Write(m.ConnectionId);
+                    WriteOptional(writer, m.User);
+                    writer.Write(m.Claims.Count);
+                    foreach (var (type, value) in m.Claims)
+                    {
+                        writer.Write(type);
+                        writer.Write(value);
+                    }
+                    WriteOptional(writer, m.Err);
                     break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a Cosocket cluster message", nameof(obj));
@@ -83,6 +99,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             DeliveryResultManifest => new DeliveryResult(reader.ReadInt32(), reader.ReadBoolean() ? reader.ReadString() : null),
             RegisterConnectionManifest => new RegisterConnection(reader.ReadString(), system.Provider.ResolveActorRef(reader.ReadString())),
             RegisteredManifest => new Registered(reader.ReadString(), system.Provider.ResolveActorRef(reader.ReadString()), reader.ReadInt32()),
+            GetConnectionIdentityManifest => new GetConnectionIdentity(reader.ReadString()),
+            ConnectionIdentityResultManifest => ReadIdentity(reader),
             _ => throw new System.Runtime.Serialization.SerializationException($"unknown Cosocket cluster message manifest \"{manifest}\""),
         };
     }
@@ -98,5 +116,24 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
     {
         bool text = reader.ReadBoolean();
         return new Deliver(text, reader.ReadBytes(reader.ReadInt32()));
+    }
+
+    private static void WriteOptional(BinaryWriter writer, string? value)
+    {
+        writer.Write(value is not null);
+        if (value is not null)
+            writer.Write(value);
+    }
+
+    private static string? ReadOptional(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
+
+    private static ConnectionIdentityResult ReadIdentity(BinaryReader reader)
+    {
+        string id = reader.ReadString();
+        string? user = ReadOptional(reader);
+        var claims = new KeyValuePair<string, string>[reader.ReadInt32()];
+        for (int i = 0; i < claims.Length; i++)
+            claims[i] = new(reader.ReadString(), reader.ReadString());
+        return new ConnectionIdentityResult(id, user, claims, ReadOptional(reader));
     }
 }

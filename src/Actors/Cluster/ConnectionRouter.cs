@@ -18,7 +18,7 @@ public sealed class ConnectionRouter : ReceiveActor
     /// <summary>The registry of this node's connections (the listener's).</summary>
     public sealed record UseRegistry(IActorRef Registry);
 
-    private sealed record Resolved(SendToConnection Request, IActorRef? Connection, IActorRef ReplyTo);
+    private sealed record Resolved(IConnectionRequest Request, IActorRef? Connection, IActorRef ReplyTo);
 
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
     private IActorRef _registry = ActorRefs.Nobody;
@@ -26,12 +26,12 @@ public sealed class ConnectionRouter : ReceiveActor
     public ConnectionRouter()
     {
         Receive<UseRegistry>(m => _registry = m.Registry);
-        Receive<SendToConnection>(Route);
+        Receive<IConnectionRequest>(Route);
         Receive<Resolved>(m =>
         {
             // The connection answers itself: whether it took the message (or is closing, or over its budget).
             if (m.Connection is null)
-                m.ReplyTo.Tell(DeliveryResult.Failure(DeliveryResult.NoSuchConnection));
+                m.ReplyTo.Tell(NoSuchConnection(m.Request));
             else
                 m.Connection.Tell(m.Request, m.ReplyTo);
         });
@@ -44,7 +44,11 @@ public sealed class ConnectionRouter : ReceiveActor
 
     private static string TagOf(Akka.Cluster.UniqueAddress node) => node.Uid.ToString("x8", CultureInfo.InvariantCulture);
 
-    private void Route(SendToConnection request)
+    private static IClusterMessage NoSuchConnection(IConnectionRequest request) => request is GetConnectionIdentity
+        ? ConnectionIdentityResult.Failure(request.ConnectionId, DeliveryResult.NoSuchConnection)
+        : DeliveryResult.Failure(DeliveryResult.NoSuchConnection);
+
+    private void Route(IConnectionRequest request)
     {
         int dash = request.ConnectionId.IndexOf('-', StringComparison.Ordinal);
         string tag = dash > 0 ? request.ConnectionId[..dash] : "";
@@ -57,7 +61,7 @@ public sealed class ConnectionRouter : ReceiveActor
         }
         var owner = _cluster.State.Members.FirstOrDefault(m => m.Status == Akka.Cluster.MemberStatus.Up && TagOf(m.UniqueAddress) == tag);
         if (owner is null)
-            Sender.Tell(DeliveryResult.Failure(DeliveryResult.NoSuchConnection));
+            Sender.Tell(NoSuchConnection(request));
         else
             Context.ActorSelection(new RootActorPath(owner.Address) / "user" / Name).Tell(request, Sender);
     }

@@ -61,6 +61,20 @@ public sealed class CosocketCluster
     public Task<DeliveryResult> SendToConnectionAsync(string connectionId, Deliver message, TimeSpan? timeout = null) =>
         CountedAsync("connection", () => AskAsync(_router, new SendToConnection(connectionId, message), timeout));
 
+    /// <summary>Who the connection with this id, on any node, was authenticated as at its handshake:
+    /// its user and its token's claims (empty for an anonymous one), or <c>no such connection</c>.</summary>
+    public async Task<ConnectionIdentityResult> GetIdentityAsync(string connectionId, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await _router.Ask<ConnectionIdentityResult>(new GetConnectionIdentity(connectionId), timeout ?? DefaultTimeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return ConnectionIdentityResult.Failure(connectionId, DeliveryResult.Timeout);
+        }
+    }
+
     /// <summary>Sends to every live connection of <paramref name="user"/>, each once.</summary>
     public Task<DeliveryResult> SendToUserAsync(string user, Deliver message, TimeSpan? timeout = null) =>
         AddressNames.Check("user", user) is { } invalid

@@ -18,8 +18,28 @@ public sealed record Deliver(bool IsText, byte[] Data) : IClusterMessage
     public static Deliver Binary(byte[] data) => new(false, data);
 }
 
+/// <summary>A request for the connection with this id, on whichever node owns it.</summary>
+public interface IConnectionRequest : IClusterMessage
+{
+    string ConnectionId { get; }
+}
+
 /// <summary>Deliver to the connection with this id, on whichever node owns it. Answered with a <see cref="DeliveryResult"/>.</summary>
-public sealed record SendToConnection(string ConnectionId, Deliver Message) : IClusterMessage;
+public sealed record SendToConnection(string ConnectionId, Deliver Message) : IConnectionRequest;
+
+/// <summary>Who the connection with this id was authenticated as. Answered with a <see cref="ConnectionIdentityResult"/>.</summary>
+public sealed record GetConnectionIdentity(string ConnectionId) : IConnectionRequest;
+
+/// <summary>
+/// The identity a connection was authenticated as at its handshake: its user and its token's claims
+/// (type, value), both empty for an anonymous connection; or why there is no answer
+/// (<see cref="DeliveryResult.NoSuchConnection"/>, <see cref="DeliveryResult.Timeout"/>).
+/// </summary>
+public sealed record ConnectionIdentityResult(string ConnectionId, string? User, IReadOnlyList<KeyValuePair<string, string>> Claims, string? Err)
+    : IClusterMessage
+{
+    public static ConnectionIdentityResult Failure(string connectionId, string err) => new(connectionId, null, [], err);
+}
 
 /// <summary>Deliver to every live connection of an application-chosen user key. Answered with a <see cref="DeliveryResult"/>.</summary>
 public sealed record SendToUser(string User, Deliver Message) : IClusterMessage;

@@ -95,6 +95,8 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
         Receive<SendPing>(m => Send(Opcode.Ping, m.Data));
         Receive<Cluster.Deliver>(m => Deliver(m));
         Receive<Cluster.SendToConnection>(m => Sender.Tell(Deliver(m.Message)));
+        Receive<Cluster.GetConnectionIdentity>(m => Sender.Tell(new Cluster.ConnectionIdentityResult(m.ConnectionId, Identity?.User,
+            Identity is { } identity ? [.. identity.Principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value))] : [], null)));
         Receive<CloseConnection>(OnClose);
         Receive<Subscribe>(m => Connection?.Subscribe(m.Subscriber));
         Receive<Unsubscribe>(m => Connection?.Unsubscribe(m.Subscriber));
@@ -103,6 +105,9 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
+
+    /// <summary>Who the connection was authenticated as at its handshake; null when anonymous (and for clients).</summary>
+    internal virtual Security.ConnectionIdentity? Identity => null;
 
     /// <summary>The connection, once its graph exists.</summary>
     internal abstract FrameConnection? Connection { get; }

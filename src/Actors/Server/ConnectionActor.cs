@@ -72,6 +72,8 @@ public sealed class ConnectionActor : FrameConnectionActor
 
     internal override FrameConnection? Connection => _core;
 
+    internal override Security.ConnectionIdentity? Identity => _core?.Identity;
+
     internal override SendPolicy? Sending => _upgradedWith is { } options
         ? SendPolicy.Of(options, options.SendMasked)
         : null;

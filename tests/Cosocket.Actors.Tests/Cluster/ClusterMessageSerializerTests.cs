@@ -16,6 +16,9 @@ public class ClusterMessageSerializerTests() : TestKit(CosocketCluster.DefaultCo
         new SendToUser("alice", Deliver.Binary([])),
         new DeliveryResult(3, null),
         DeliveryResult.Failure(DeliveryResult.NoSuchUser),
+        new GetConnectionIdentity("0a1b2c3d-0123456789abcdef"),
+        new ConnectionIdentityResult("0a1b2c3d-0123456789abcdef", "alice", [new("sub", "alice"), new("cosocket:publish", "news chat:*")], null),
+        ConnectionIdentityResult.Failure("0a1b2c3d-x", DeliveryResult.NoSuchConnection),
     };
 
     [Theory]
@@ -43,6 +46,7 @@ public class ClusterMessageSerializerTests() : TestKit(CosocketCluster.DefaultCo
         Deliver d => $"Deliver {d.IsText} {Convert.ToHexString(d.Data)}",
         SendToConnection s => $"SendToConnection {s.ConnectionId} {Describe(s.Message)}",
         SendToUser s => $"SendToUser {s.User} {Describe(s.Message)}",
+        ConnectionIdentityResult r => $"ConnectionIdentityResult {r.ConnectionId} {r.User} [{string.Join(", ", r.Claims)}] {r.Err}",
         _ => message.ToString()!,
     };
 }
