@@ -47,30 +47,42 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     {
         _id = id;
         _materializer = materializer;
-        Receive<Connect>(OnConnect);
-        Receive<StepStarted>(m =>
+    }
+
+    protected override bool ReceiveOwn(object message)
+    {
+        switch (message)
         {
-            _step = m.Step;
-            RestartStepTimer();
-        });
-        Receive<StepTimedOut>(m =>
-        {
-            if (m.Step == _step)
-                _connecting?.Cancel();
-        });
-        Receive<Handshaked>(OnHandshaked);
-        Receive<ConnectFailed>(m =>
-        {
-            _replyTo.Tell(m);
-            Context.Stop(Self);
-        });
-        Receive<EnterIdle>(OnEnterIdle);
-        Receive<LeaveIdle>(_ =>
-        {
-            _idleWatch?.Cancel();
-            _idleWatch = null;
-            StartKeepalive();
-        });
+            case Connect m:
+                OnConnect(m);
+                break;
+            case StepStarted m:
+                _step = m.Step;
+                RestartStepTimer();
+                break;
+            case StepTimedOut m:
+                if (m.Step == _step)
+                    _connecting?.Cancel();
+                break;
+            case Handshaked m:
+                OnHandshaked(m);
+                break;
+            case ConnectFailed m:
+                _replyTo.Tell(m);
+                Context.Stop(Self);
+                break;
+            case EnterIdle m:
+                OnEnterIdle(m);
+                break;
+            case LeaveIdle:
+                _idleWatch?.Cancel();
+                _idleWatch = null;
+                StartKeepalive();
+                break;
+            default:
+                return false;
+        }
+        return true;
     }
 
     private void OnEnterIdle(EnterIdle idle)

@@ -26,7 +26,7 @@ internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpa
 /// subscribe), the one periodic timer that expires overdue receives and sends, the close timeout,
 /// keepalive pings, and stopping when the connection has ended.
 /// </summary>
-public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
+public abstract class FrameConnectionActor : UntypedActor, IWithTimers
 {
     /// <summary>An operation began waiting with a deadline before the check already scheduled:
     /// check the deadlines after <paramref name="Delay"/>.</summary>
@@ -64,42 +64,87 @@ public abstract class FrameConnectionActor : ReceiveActor, IWithTimers
     private const string PingTimer = "ping";
     private const string PongTimer = "pong";
 
-    protected FrameConnectionActor()
+    /// <summary>
+    /// One switch, not a <c>Receive&lt;T&gt;</c> per message type: those build a delegate and a
+    /// matcher for every message type in every instance, about 2 KB per connection.
+    /// </summary>
+    protected sealed override void OnReceive(object message)
     {
-        Receive<CheckDeadlinesIn>(m => Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), m.Delay));
-        Receive<CheckDeadlines>(_ =>
-        {
-            if (Connection?.Deadlines.Expire(OperationDeadlines.Now) is { } next)
-                Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), next);
-        });
-        Receive<CloseTimedOut>(_ => Connection?.Transport.Abort());
-        Receive<TransportClosed>(_ => Context.Stop(Self));
-        Receive<Shutdown>(_ =>
-        {
-            if (Sending is { } policy)
-                BeginClose(policy.CloseTimeout);
-            else
-                Connection?.Transport.Abort();
-        });
-        Receive<AwaitPeerClose>(_ =>
-        {
-            if (Sending is { } policy && !Timers.IsTimerActive(CloseTimer))
-                Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), policy.CloseTimeout);
-        });
-        Receive<RateLimitExceeded>(_ => OnRateLimitExceeded());
-        Receive<PingDue>(_ => OnPingDue());
-        Receive<PongDue>(OnPongDue);
+        if (!ReceiveOwn(message) && !ReceiveCommon(message))
+            Unhandled(message);
+    }
 
-        Receive<SendText>(m => Send(Opcode.Text, Encoding.UTF8.GetBytes(m.Text)));
-        Receive<SendBinary>(m => Send(Opcode.Binary, m.Data));
-        Receive<SendPing>(m => Send(Opcode.Ping, m.Data));
-        Receive<Cluster.Deliver>(m => Deliver(m));
-        Receive<Cluster.SendToConnection>(m => Sender.Tell(Deliver(m.Message)));
-        Receive<Cluster.GetConnectionIdentity>(m => Sender.Tell(new Cluster.ConnectionIdentityResult(m.ConnectionId, Identity?.User,
-            Identity is { } identity ? [.. identity.Principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value))] : [], null)));
-        Receive<CloseConnection>(OnClose);
-        Receive<Subscribe>(m => Connection?.Subscribe(m.Subscriber));
-        Receive<Unsubscribe>(m => Connection?.Unsubscribe(m.Subscriber));
+    /// <summary>The server's or the client's own messages; false when <paramref name="message"/> is not one.</summary>
+    protected abstract bool ReceiveOwn(object message);
+
+    private bool ReceiveCommon(object message)
+    {
+        switch (message)
+        {
+            case CheckDeadlinesIn m:
+                Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), m.Delay);
+                break;
+            case CheckDeadlines:
+                if (Connection?.Deadlines.Expire(OperationDeadlines.Now) is { } next)
+                    Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), next);
+                break;
+            case CloseTimedOut:
+                Connection?.Transport.Abort();
+                break;
+            case TransportClosed:
+                Context.Stop(Self);
+                break;
+            case Shutdown:
+                if (Sending is { } policy)
+                    BeginClose(policy.CloseTimeout);
+                else
+                    Connection?.Transport.Abort();
+                break;
+            case AwaitPeerClose:
+                if (Sending is { } sending && !Timers.IsTimerActive(CloseTimer))
+                    Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), sending.CloseTimeout);
+                break;
+            case RateLimitExceeded:
+                OnRateLimitExceeded();
+                break;
+            case PingDue:
+                OnPingDue();
+                break;
+            case PongDue m:
+                OnPongDue(m);
+                break;
+            case SendText m:
+                Send(Opcode.Text, Encoding.UTF8.GetBytes(m.Text));
+                break;
+            case SendBinary m:
+                Send(Opcode.Binary, m.Data);
+                break;
+            case SendPing m:
+                Send(Opcode.Ping, m.Data);
+                break;
+            case Cluster.Deliver m:
+                Deliver(m);
+                break;
+            case Cluster.SendToConnection m:
+                Sender.Tell(Deliver(m.Message));
+                break;
+            case Cluster.GetConnectionIdentity m:
+                Sender.Tell(new Cluster.ConnectionIdentityResult(m.ConnectionId, Identity?.User,
+                    Identity is { } identity ? [.. identity.Principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value))] : [], null));
+                break;
+            case CloseConnection m:
+                OnClose(m);
+                break;
+            case Subscribe m:
+                Connection?.Subscribe(m.Subscriber);
+                break;
+            case Unsubscribe m:
+                Connection?.Unsubscribe(m.Subscriber);
+                break;
+            default:
+                return false;
+        }
+        return true;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

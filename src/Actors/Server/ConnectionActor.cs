@@ -46,25 +46,40 @@ public sealed class ConnectionActor : FrameConnectionActor
         _options = options;
         _registry = registry;
         _materializer = materializer;
+    }
 
-        Receive<Arrived>(m => OnArrival(m.Arrival));
-        Receive<Upgraded>(OnUpgraded);
-        Receive<HandlerFinished>(OnHandlerFinished);
-        Receive<HandshakeTimedOut>(_ =>
+    protected override bool ReceiveOwn(object message)
+    {
+        switch (message)
         {
-            if (_upgradedWith is not null)
-                return;
-            if (_core is null)
-                _securing.Cancel();
-            else
-                _core.Transport.Abort("handshake timeout");
-        });
-        Receive<Secured>(m => StartGraph(m.Stream, m.Stream.TargetHostName));
-        Receive<TlsFailed>(m =>
-        {
-            Log.Debug("TLS handshake with {0} failed: {1}", _socket.RemoteEndPoint, m.Reason);
-            Context.Stop(Self);
-        });
+            case Arrived m:
+                OnArrival(m.Arrival);
+                break;
+            case Upgraded m:
+                OnUpgraded(m);
+                break;
+            case HandlerFinished m:
+                OnHandlerFinished(m);
+                break;
+            case HandshakeTimedOut:
+                if (_upgradedWith is not null)
+                    break;
+                if (_core is null)
+                    _securing.Cancel();
+                else
+                    _core.Transport.Abort("handshake timeout");
+                break;
+            case Secured m:
+                StartGraph(m.Stream, m.Stream.TargetHostName);
+                break;
+            case TlsFailed m:
+                Log.Debug("TLS handshake with {0} failed: {1}", _socket.RemoteEndPoint, m.Reason);
+                Context.Stop(Self);
+                break;
+            default:
+                return false;
+        }
+        return true;
     }
 
     public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls = null) =>
