@@ -219,7 +219,9 @@ internal sealed class MessageSession
     private MessageResult OnPeerClose(in Frame frame)
     {
         _closeReceived = true;
-        CosocketTelemetry.CountClose(CloseSent ? "local" : "peer", frame.CloseCode);
+        // A close this side started was counted when it was sent; the peer's answer completes it.
+        if (!CloseSent)
+            CosocketTelemetry.CountClose("peer", frame.CloseCode);
         byte[] reason = frame.Data.ToArray();
         if (TryMarkCloseSent())
         {

@@ -125,6 +125,39 @@ public class MessageLayerTests : TestKit
     }
 
     [Fact]
+    public async Task CloseHandshake_IsCountedOnce_ByTheSideThatStartedIt()
+    {
+        // cosocket.closes with this test's own code: the server's close counts once as local, the
+        // client's answer once as peer (both sides run in this process); the echo that completes
+        // the server's handshake is not a second close.
+        var counted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CosocketTelemetry.Name && instrument.Name == "cosocket.closes")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString());
+            if (all["code"] == "4321")
+                counted.Enqueue(all["side"]!);
+        });
+        listener.Start();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var harness = new ServerHarness(Sys, async (request, h) =>
+        {
+            var (wb, _) = await WebSocketServer.NewAsync(request);
+            await wb!.CloseHandshakeAsync(4321, "counted");
+            done.SetResult();
+        });
+        var client = await ConnectAsync(harness);
+        Assert.Equal("close: counted (4321)", Describe(await client.ReceiveMessageAsync()));
+        await done.Task.WaitAsync(Wait);
+        Assert.Equal(["local", "peer"], counted.Order());
+    }
+
+    [Fact]
     public async Task CloseHandshake_FromTheClient_ReturnsTheServersAnswer_AndTheClientConnectionEnds()
     {
         var harness = new ServerHarness(Sys, async (request, h) =>
