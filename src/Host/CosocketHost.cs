@@ -54,15 +54,21 @@ public static class CosocketHost
         return values;
     }
 
+    /// <summary>The configuration file (<paramref name="configPath"/>, default <see cref="DefaultConfigPath"/>)
+    /// with the keys of <paramref name="overridesFile"/> (<c>--config FILE</c>), when given, over it.</summary>
+    public static Config LoadConfig(string? overridesFile, string? configPath = null)
+    {
+        Config config = ConfigurationFactory.ParseString(File.ReadAllText(configPath ?? DefaultConfigPath));
+        return overridesFile is null ? config : ConfigurationFactory.ParseString(File.ReadAllText(overridesFile)).WithFallback(config);
+    }
+
     /// <param name="args">The options of <c>cosocket serve</c> (see <see cref="ServeUsage"/>); <c>--config FILE</c>
     /// is a HOCON file whose keys override those of the configuration file.</param>
     /// <param name="configPath">The configuration file; default <see cref="DefaultConfigPath"/>.</param>
     public static HostApplicationBuilder CreateBuilder(string[] args, string? configPath = null)
     {
         var arguments = ParseArguments(args) ?? throw new ArgumentException(ServeUsage, nameof(args));
-        Config config = ConfigurationFactory.ParseString(File.ReadAllText(configPath ?? DefaultConfigPath));
-        if (arguments.GetValueOrDefault("Cosocket:Config") is { } overrides)
-            config = ConfigurationFactory.ParseString(File.ReadAllText(overrides)).WithFallback(config);
+        Config config = LoadConfig(arguments.GetValueOrDefault("Cosocket:Config"), configPath);
         var serverOptions = ServerOptions.FromConfig(config.GetConfig("cosocket.server"));
 
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();

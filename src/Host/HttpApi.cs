@@ -52,10 +52,9 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         builder.Services.AddHealthChecks()
             .AddAsyncCheck("listener", async () =>
             {
-                if (WebSockets.Binding is not { } binding)
+                if (WebSockets.Binding is null)
                     return HealthCheckResult.Unhealthy("starting");
-                var health = await binding.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
-                return health.AcceptError is { } error ? HealthCheckResult.Unhealthy("accepting WebSocket connections fails: " + error) : HealthCheckResult.Healthy();
+                return await AcceptErrorAsync() is { } error ? HealthCheckResult.Unhealthy(error) : HealthCheckResult.Healthy();
             }, tags: ["ready"])
             .AddCheck("cluster", () => Cluster.Get(system).SelfMember.Status is var status && status == MemberStatus.Up
                 ? HealthCheckResult.Healthy()
@@ -161,10 +160,16 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
     private async Task<IResult> HealthAsync()
     {
         string status = Cluster.Get(system).SelfMember.Status.ToString();
-        var health = await WebSockets.Binding!.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
-        return health.AcceptError is { } error
-            ? Results.Text($"degraded {status}: accepting WebSocket connections fails: {error}", statusCode: StatusCodes.Status503ServiceUnavailable)
+        return await AcceptErrorAsync() is { } error
+            ? Results.Text($"degraded {status}: {error}", statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text($"ok {status}");
+    }
+
+    /// <summary>Why the bound listener cannot accept WebSocket connections now, or null when it can.</summary>
+    private async Task<string?> AcceptErrorAsync()
+    {
+        var health = await WebSockets.Binding!.Listener.Ask<Actors.Server.WebSocketListener.Health>(new Actors.Server.WebSocketListener.GetHealth(), TimeSpan.FromSeconds(5));
+        return health.AcceptError is { } error ? "accepting WebSocket connections fails: " + error : null;
     }
 
     /// <summary>The longest a members long poll may wait, in seconds.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text;
-using Akka.Configuration;
 using Cosocket.Actors.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -53,9 +52,7 @@ internal static class TokenCommand
 
     private static int Mint(Dictionary<string, object> claims, TimeSpan lifetime, string? configFile, TextWriter output, TextWriter errors)
     {
-        Config config = ConfigurationFactory.ParseString(File.ReadAllText(CosocketHost.DefaultConfigPath));
-        if (configFile is not null)
-            config = ConfigurationFactory.ParseString(File.ReadAllText(configFile)).WithFallback(config);
+        var config = CosocketHost.LoadConfig(configFile);
         var environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
         var jwt = HostSettings.From(config, environment).Jwt;
         if (string.IsNullOrEmpty(jwt?.HmacSecret))

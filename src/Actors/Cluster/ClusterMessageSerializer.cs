@@ -96,7 +96,7 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
             DeliverManifest => ReadDeliver(reader),
             SendToConnectionManifest => new SendToConnection(reader.ReadString(), ReadDeliver(reader)),
             SendToUserManifest => new SendToUser(reader.ReadString(), ReadDeliver(reader)),
-            DeliveryResultManifest => new DeliveryResult(reader.ReadInt32(), reader.ReadBoolean() ? reader.ReadString() : null),
+            DeliveryResultManifest => new DeliveryResult(reader.ReadInt32(), ReadOptional(reader)),
             RegisterConnectionManifest => new RegisterConnection(reader.ReadString(), system.Provider.ResolveActorRef(reader.ReadString())),
             RegisteredManifest => new Registered(reader.ReadString(), system.Provider.ResolveActorRef(reader.ReadString()), reader.ReadInt32()),
             GetConnectionIdentityManifest => new GetConnectionIdentity(reader.ReadString()),

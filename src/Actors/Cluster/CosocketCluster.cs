@@ -59,36 +59,29 @@ public sealed class CosocketCluster
 
     /// <summary>Sends to one connection, wherever it is.</summary>
     public Task<DeliveryResult> SendToConnectionAsync(string connectionId, Deliver message, TimeSpan? timeout = null) =>
-        CountedAsync("connection", () => AskAsync(_router, new SendToConnection(connectionId, message), timeout));
+        CountedAsync("connection", () => AskAsync(_router, new SendToConnection(connectionId, message), timeout, TimedOut), r => r.Err);
 
     /// <summary>Who the connection with this id, on any node, was authenticated as at its handshake:
     /// its user and its token's claims (empty for an anonymous one), or <c>no such connection</c>.</summary>
-    public async Task<ConnectionIdentityResult> GetIdentityAsync(string connectionId, TimeSpan? timeout = null)
-    {
-        try
-        {
-            return await _router.Ask<ConnectionIdentityResult>(new GetConnectionIdentity(connectionId), timeout ?? DefaultTimeout).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            return ConnectionIdentityResult.Failure(connectionId, DeliveryResult.Timeout);
-        }
-    }
+    public Task<ConnectionIdentityResult> GetIdentityAsync(string connectionId, TimeSpan? timeout = null) =>
+        AskAsync(_router, new GetConnectionIdentity(connectionId), timeout, () => ConnectionIdentityResult.Failure(connectionId, DeliveryResult.Timeout));
 
     /// <summary>Sends to every live connection of <paramref name="user"/>, each once.</summary>
     public Task<DeliveryResult> SendToUserAsync(string user, Deliver message, TimeSpan? timeout = null) =>
         AddressNames.Check("user", user) is { } invalid
             ? Task.FromResult(DeliveryResult.Failure(invalid))
-            : CountedAsync("user", () => AskAsync(_sessions, new SendToUser(user, message), timeout));
+            : CountedAsync("user", () => AskAsync(_sessions, new SendToUser(user, message), timeout, TimedOut), r => r.Err);
+
+    private static DeliveryResult TimedOut() => DeliveryResult.Failure(DeliveryResult.Timeout);
 
     /// <summary>A send, as a <c>cosocket.deliver</c> activity and a <c>cosocket.deliveries</c> count by outcome.</summary>
-    private static async Task<DeliveryResult> CountedAsync(string target, Func<Task<DeliveryResult>> send)
+    private static async Task<T> CountedAsync<T>(string target, Func<Task<T>> send, Func<T, string?> errOf)
     {
         using var activity = CosocketTelemetry.Activities.StartActivity("cosocket.deliver");
         activity?.SetTag("cosocket.target", target);
         var result = await send().ConfigureAwait(false);
-        CosocketTelemetry.CountDelivery(target, result.Err);
-        activity?.SetTag("cosocket.outcome", result.Err ?? "delivered");
+        CosocketTelemetry.CountDelivery(target, errOf(result));
+        activity?.SetTag("cosocket.outcome", errOf(result) ?? "delivered");
         return result;
     }
 
@@ -99,15 +92,8 @@ public sealed class CosocketCluster
     /// nodes may have subscribed within the last gossip interval. A subscription on this node is
     /// known at once (<see cref="SubscribeAsync"/> completes once the local mediator has it).
     /// </summary>
-    public async Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null)
-    {
-        using var activity = CosocketTelemetry.Activities.StartActivity("cosocket.deliver");
-        activity?.SetTag("cosocket.target", "topic");
-        var result = await PublishOnceAsync(topic, message, timeout).ConfigureAwait(false);
-        CosocketTelemetry.CountDelivery("topic", result.Err);
-        activity?.SetTag("cosocket.outcome", result.Err ?? "delivered");
-        return result;
-    }
+    public Task<PublishResult> PublishAsync(string topic, Deliver message, TimeSpan? timeout = null) =>
+        CountedAsync("topic", () => PublishOnceAsync(topic, message, timeout), r => r.Err);
 
     private async Task<PublishResult> PublishOnceAsync(string topic, Deliver message, TimeSpan? timeout)
     {
@@ -165,15 +151,15 @@ public sealed class CosocketCluster
             throw new ArgumentException(invalid, kind);
     }
 
-    private static async Task<DeliveryResult> AskAsync(IActorRef target, object message, TimeSpan? timeout)
+    private static async Task<T> AskAsync<T>(IActorRef target, object message, TimeSpan? timeout, Func<T> timedOut)
     {
         try
         {
-            return await target.Ask<DeliveryResult>(message, timeout ?? DefaultTimeout).ConfigureAwait(false);
+            return await target.Ask<T>(message, timeout ?? DefaultTimeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
-            return DeliveryResult.Failure(DeliveryResult.Timeout);
+            return timedOut();
         }
     }
 }

@@ -161,10 +161,7 @@ public sealed class ConnectionActor : FrameConnectionActor
         {
             // A head that is not HTTP or too large gets its D4 answer; a vanished client gets nothing.
             if (arrival.Error is { } error)
-            {
-                CosocketTelemetry.CountHandshake(error.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                _ = _core!.Handshake.RejectAsync(ServerHandshake.BuildRejection(error));
-            }
+                _ = _core!.RejectAsync(error);
             return;
         }
         var request = new WebSocketRequest(_core!, arrival.Request);
@@ -192,8 +189,7 @@ public sealed class ConnectionActor : FrameConnectionActor
             {
                 // The handler neither upgraded nor answered: D4's default.
                 var refusal = request.Refusal ?? new HandshakeError(task.Exception is null ? "the handler declined the upgrade" : "handler failed", task.Exception is null ? 403 : 500);
-                CosocketTelemetry.CountHandshake(refusal.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                _ = request.Core.Handshake.RejectAsync(ServerHandshake.BuildRejection(refusal));
+                _ = request.Core.RejectAsync(refusal);
             }
             return new HandlerFinished(task.Exception?.GetBaseException());
         }, TaskScheduler.Default).PipeTo(self);

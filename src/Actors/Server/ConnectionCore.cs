@@ -37,6 +37,14 @@ internal sealed class ConnectionCore : FrameConnection
     /// <summary>The listener's registry, which the connection joins once upgraded.</summary>
     public IActorRef Registry { get; private init; } = ActorRefs.Nobody;
 
+    /// <summary>Refuses the upgrade with <paramref name="error"/>'s status and text (counted by status);
+    /// the connection then closes.</summary>
+    public Task RejectAsync(Protocol.Handshake.HandshakeError error)
+    {
+        CosocketTelemetry.CountHandshake(error.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Handshake.RejectAsync(Protocol.Handshake.ServerHandshake.BuildRejection(error));
+    }
+
     /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage included.</summary>
     public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, IActorRef registry, Stream stream, Action shutdownSend,
         ServerOptions options, IMaterializer materializer, string? serverName = null)

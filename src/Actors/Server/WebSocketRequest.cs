@@ -62,9 +62,5 @@ public sealed class WebSocketRequest
     public List<KeyValuePair<string, string>> ResponseHeaders { get; } = [];
 
     /// <summary>Refuses the upgrade with an HTTP response of <paramref name="status"/> and a text body; the connection then closes.</summary>
-    public Task RejectAsync(int status, string body)
-    {
-        CosocketTelemetry.CountHandshake(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Core.Handshake.RejectAsync(ServerHandshake.BuildRejection(new HandshakeError(body, status)));
-    }
+    public Task RejectAsync(int status, string body) => Core.RejectAsync(new HandshakeError(body, status));
 }
