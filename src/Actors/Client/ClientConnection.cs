@@ -6,6 +6,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Cosocket.Actors.Connections;
+using Cosocket.Protocol.Connection;
 
 namespace Cosocket.Actors.Client;
 
@@ -17,7 +18,7 @@ internal sealed class ClientConnection : FrameConnection
     private static readonly ConcurrentDictionary<long, IRunnableGraph<Graph<NotUsed>>> s_blueprints = new();
 
     private ClientConnection(string id, EndPoint? remote, IActorRef self, Graph<NotUsed> graph)
-        : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Framing, graph.Transport)
+        : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport)
     {
     }
 
@@ -25,7 +26,9 @@ internal sealed class ClientConnection : FrameConnection
         ByteString alreadyRead, ClientOptions options, IMaterializer materializer)
     {
         var blueprint = s_blueprints.GetOrAdd(options.EffectiveMaxRecvLen, limit =>
-            Blueprint(BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>()), forceMasking: false, limit));
-        return new ClientConnection(id, remote, self, Run(blueprint, stream, shutdownSend, alreadyRead, materializer, options));
+            Blueprint(BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>()),
+                new ClientOptions { MaxRecvLen = limit }.ToProtocolSettings(Role.Client, masked: true)));
+        return new ClientConnection(id, remote, self,
+            Run(blueprint, stream, shutdownSend, alreadyRead, materializer, (options, Role.Client, !options.SendUnmasked)));
     }
 }

@@ -77,7 +77,6 @@ public sealed class ClientConnectionActor : FrameConnectionActor
             case LeaveIdle:
                 _idleWatch?.Cancel();
                 _idleWatch = null;
-                StartKeepalive();
                 break;
             default:
                 return false;
@@ -89,7 +88,6 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     {
         if (_connection is null)
             return;
-        StopKeepalive(); // a pong would count as a disturbance
         _idleWatch = new CancellationTokenSource();
         var self = Self;
         var pools = idle.Pools;
@@ -103,7 +101,7 @@ public sealed class ClientConnectionActor : FrameConnectionActor
     internal override FrameConnection? Connection => _connection;
 
     internal override SendPolicy? Sending => _connection is not null && _options is { } options
-        ? SendPolicy.Of(options, !options.SendUnmasked)
+        ? SendPolicy.Of(options)
         : null;
 
     /// <summary>The connection rests in a pool: anything the peer sends or an end of input makes it
@@ -259,7 +257,6 @@ public sealed class ClientConnectionActor : FrameConnectionActor
         _connection = ClientConnection.Start(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
             () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, _materializer);
         StopWhenClosed(_connection);
-        StartKeepalive();
         _replyTo.Tell(new Connected(_connection, done.RawHeader));
     }
 }

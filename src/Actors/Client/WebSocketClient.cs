@@ -104,6 +104,7 @@ public sealed class WebSocketClient
         switch (outcome)
         {
             case ConnectionPools.Reuse reuse:
+                reuse.Established.Protocol.Rest(false); // before this owner's first receive picks the mode
                 Attach(reuse.Established, poolKey);
                 return new ConnectResult(1, null, "connection reused");
             case ClientConnectionActor.Connected connected:
@@ -157,8 +158,8 @@ public sealed class WebSocketClient
     private void Attach(ClientConnection connection, string poolKey)
     {
         _fatalBefore = Fatal;
-        _session = new FrameSession(connection, _options.EffectiveMaxSendLen, !_options.SendUnmasked, _options.Timeout);
-        _messages = new MessageSession(_session, _options, isServer: false, masked: !_options.SendUnmasked);
+        _session = new FrameSession(connection, _options.EffectiveMaxSendLen, _options.Timeout);
+        _messages = new MessageSession(_session, _options);
         _poolKey = poolKey;
         _socketClosed = false;
         _closeReceived = false;
@@ -182,9 +183,11 @@ public sealed class WebSocketClient
         var connection = (ClientConnection)_session.Connection;
         if (Fatal || _closed || _closeReceived || _messages!.IsClosing || connection.Incoming.IsCompleted)
             return (null, "invalid connection");
-        if (connection.Incoming.Count > 0 || !connection.Framing.AtFrameBoundary || _messages.InMessage)
+        if (connection.Incoming.Count > 0 || connection.Protocol.HasPendingInput || !connection.Protocol.AtFrameBoundary || _messages.InMessage)
             return (null, "unread data in buffer");
         _socketClosed = true;
+        // No keepalive pong to count as a disturbance; anything that arrives is handed on, and makes it unusable.
+        connection.Protocol.Rest(true);
         await CosocketClients.Get(_system).Pools.Ask<ConnectionPools.Released>(
             new ConnectionPools.Release(_poolKey!, connection.Self, connection, maxIdleTimeout, poolSize)).ConfigureAwait(false);
         return (1, null);

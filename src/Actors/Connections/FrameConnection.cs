@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Net;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.IO;
 using Akka.Streams;
@@ -8,130 +7,115 @@ using Akka.Streams.Dsl;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Connections;
 
 /// <summary>
 /// What every WebSocket connection shares, server or client: its materialized graph (transport ⇄
-/// [handshake ⇄] framing), the outgoing and incoming queues, the read progress, the deadlines and the
-/// subscribers. Its actor owns it; the seed API objects use it directly, so frames pass neither
-/// through the actor's mailbox nor through the thread pool: received frames and write completions
-/// resume their waiters on the stream's own thread.
+/// [handshake ⇄] protocol stage), the queues of commands and events, the deadlines of the seed's
+/// receives and sends, and the subscribers. Its actor owns it; the seed API objects use it directly,
+/// so frames pass neither through the actor's mailbox nor through the thread pool: events and write
+/// completions resume their waiters on the stream's own thread. The connection's protocol state is
+/// the protocol stage's alone (<see cref="WebSocketProtocol"/>); this holds none of it.
 /// </summary>
 internal class FrameConnection
 {
-    /// <summary>Payloads from this size up go out unmasked without being copied: the header is
-    /// written apart and the payload's own array follows it.</summary>
-    private const int ZeroCopyThreshold = 4096;
-
     private readonly OutgoingQueue _outgoing;
     private ImmutableArray<IActorRef> _subscribers = [];
 
     protected FrameConnection(string id, EndPoint? remote, IActorRef self, OutgoingQueue outgoing, IncomingQueue incoming,
-        FramingControl framing, TransportHandle transport)
+        ProtocolControl protocol, TransportHandle transport)
     {
         Id = id;
         RemoteEndPoint = remote;
         Self = self;
         _outgoing = outgoing;
         Incoming = incoming;
-        Framing = framing;
+        Protocol = protocol;
         Transport = transport;
         Deadlines = new OperationDeadlines(delay => self.Tell(new FrameConnectionActor.CheckDeadlinesIn(delay)));
-        framing.RateExceeded = () => self.Tell(FrameConnectionActor.RateLimitExceeded.Instance);
+        protocol.RateExceeded = () => self.Tell(FrameConnectionActor.RateLimitExceeded.Instance);
+        protocol.AbortTransport = () => transport.Abort();
     }
 
     public string Id { get; }
     public EndPoint? RemoteEndPoint { get; }
     public IActorRef Self { get; }
     public IncomingQueue Incoming { get; }
-    public FramingControl Framing { get; }
+    public ProtocolControl Protocol { get; }
     public TransportHandle Transport { get; }
     /// <summary>The deadlines of the pending receive and send; the actor's timer checks them.</summary>
     public OperationDeadlines Deadlines { get; }
 
     public ImmutableArray<IActorRef> Subscribers => _subscribers;
 
-    /// <summary>Bytes of frames waiting to be written (counted against the outgoing budget).</summary>
+    /// <summary>Payload bytes of commands waiting for the protocol stage (counted against the outgoing budget).</summary>
     public long QueuedBytes => _outgoing.QueuedBytes;
-
-    private volatile string? _failureReason;
-    private ushort _failureCode;
-
-    /// <summary>Why this side cut the connection (keepalive), and the close code it sent; null otherwise.</summary>
-    public (ushort Code, string Reason)? Failure => _failureReason is { } reason ? (_failureCode, reason) : null;
-
-    public void SetFailure(ushort code, string reason)
-    {
-        _failureCode = code;
-        _failureReason = reason; // volatile: published after the code
-    }
 
     public void Subscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Contains(subscriber) ? s : s.Add(subscriber));
 
     public void Unsubscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(subscriber));
 
     /// <summary>The parts of a materialized connection graph.</summary>
-    protected sealed record Graph<THandshake>(OutgoingQueue Outgoing, IncomingQueue Incoming, FramingControl Framing, THandshake Handshake, TransportHandle Transport);
+    protected sealed record Graph<THandshake>(OutgoingQueue Outgoing, IncomingQueue Incoming, ProtocolControl Protocol, THandshake Handshake, TransportHandle Transport);
 
     /// <summary>
-    /// The blueprint outgoing queue → framing → <paramref name="handshake"/> → transport → framing →
+    /// The blueprint outgoing queue → protocol → <paramref name="handshake"/> → transport → protocol →
     /// incoming queue. It holds no connection (the transport's stream is attached after
     /// materialization), so one blueprint serves every connection alike: building one is most of
     /// what setting up a connection would otherwise cost, and each would keep its own copy.
-    /// <paramref name="maxRecvLen"/> is the receive limit until the handshake sets another.
+    /// <paramref name="initial"/> holds until the handshake configures the connection.
     /// </summary>
     protected static IRunnableGraph<Graph<THandshake>> Blueprint<THandshake>(
-        BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, bool forceMasking, long maxRecvLen)
+        BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, ProtocolSettings initial)
     {
-        var framing = BidiFlow.FromGraph(new FramingStage(forceMasking, maxRecvLen));
+        var protocol = BidiFlow.FromGraph(new ProtocolStage(initial));
         var transport = Flow.FromGraph(new StreamTransportStage());
-        var protocol = framing.AtopMat(handshake, Keep.Both).JoinMat(transport, Keep.Both);
+        var stack = protocol.AtopMat(handshake, Keep.Both).JoinMat(transport, Keep.Both);
         return Source.FromGraph(new OutgoingQueueStage())
-            .ViaMaterialized(protocol, Keep.Both)
+            .ViaMaterialized(stack, Keep.Both)
             .ToMaterialized(Sink.FromGraph(new IncomingQueueStage()), (left, incoming) =>
             {
-                var (outgoing, ((framingControl, handshakeControl), transportHandle)) = left;
-                return new Graph<THandshake>(outgoing, incoming, framingControl, handshakeControl, transportHandle);
+                var (outgoing, ((protocolControl, handshakeControl), transportHandle)) = left;
+                return new Graph<THandshake>(outgoing, incoming, protocolControl, handshakeControl, transportHandle);
             });
     }
 
     /// <summary>Materializes <paramref name="blueprint"/> over <paramref name="stream"/>, starting with
     /// <paramref name="alreadyRead"/> (bytes read past a handshake done before the graph existed, which
-    /// are decoded with the receive limits of <paramref name="options"/> when given).</summary>
+    /// are decoded with <paramref name="settings"/> when given).</summary>
     protected static Graph<THandshake> Run<THandshake>(IRunnableGraph<Graph<THandshake>> blueprint, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, IMaterializer materializer, FrameOptions? options = null)
+        ByteString alreadyRead, IMaterializer materializer, (FrameOptions Options, Role Role, bool Masked)? settings = null)
     {
         var graph = blueprint.Run(materializer);
-        if (options is not null)
-            Configure(graph.Framing, graph.Outgoing, options);
+        if (settings is var (options, role, masked))
+            Configure(graph.Protocol, graph.Outgoing, options, role, masked);
         graph.Transport.Attach(stream, shutdownSend, alreadyRead);
         return graph;
     }
 
     /// <summary>
-    /// Encodes and queues a frame, or, when <paramref name="payload"/> is longer than
-    /// <paramref name="fragmentSize"/>, the frames of one fragmented message (RFC 6455 §5.4) as one
-    /// element, so no other sender's frame lands between them. The task completes with the byte count
-    /// (headers included) once written. Validation is the caller's (<see cref="FrameEncoder.ValidateSend"/>).
+    /// Queues a frame (the seed's send methods) or a message in frames of at most
+    /// <paramref name="fragmentSize"/> bytes (RFC 6455 §5.4), waiting while the outgoing budget is
+    /// spent. The task completes with the byte count (headers included) once written. Validation is
+    /// the caller's (<see cref="FrameEncoder.ValidateSend"/>).
     /// </summary>
-    /// <param name="keys">Masking keys, one per frame; null sends unmasked.</param>
     /// <param name="completion">The session's reusable completion (one awaited send at a time).</param>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> WriteAsync(bool fin, int opcode, ReadOnlyMemory<byte> payload, MaskKeyGenerator? keys,
+    public async ValueTask<int> WriteAsync(CommandKind kind, bool fin, Opcode opcode, ReadOnlyMemory<byte> payload,
         ReusableWrite completion, CancellationToken cancellation, int fragmentSize = int.MaxValue)
     {
-        var bytes = payload.Length <= fragmentSize ? Encode(fin, opcode, payload, keys?.Next()) : EncodeFragments(fin, opcode, payload, keys, fragmentSize);
         // The sender resumes where the write completes, on the stream thread (see IncomingQueue).
         var written = completion.Start(out short token);
         try
         {
-            await _outgoing.WriteAsync(new OutgoingFrame(bytes, completion, token), cancellation).ConfigureAwait(false);
+            await _outgoing.WriteAsync(new OutgoingCommand(kind, opcode, payload, fin, fragmentSize, Written: completion, Token: token), cancellation).ConfigureAwait(false);
         }
         catch (Exception notQueued)
         {
-            completion.OnFailed(notQueued, token); // the frame never reached the queue: nothing else will say so
+            completion.OnFailed(notQueued, token); // the command never reached the queue: nothing else will say so
             throw;
         }
         if (!cancellation.CanBeCanceled)
@@ -143,61 +127,38 @@ internal class FrameConnection
     /// <summary>
     /// Queues one message (a delivered message, a <c>Tell</c>ed send) without waiting: the sender
     /// must not stall behind a slow peer. Refused with <see cref="PostResult.OverBudget"/> while the
-    /// outgoing byte budget is spent; the caller applies the slow-consumer policy. The message goes
-    /// out in frames of at most <paramref name="fragmentSize"/> bytes, queued as one element.
+    /// outgoing byte budget is spent; the caller applies the slow-consumer policy.
     /// </summary>
     /// <param name="written">Completed with the byte count once written, when somebody waits for it.</param>
-    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, int fragmentSize = int.MaxValue, WriteCompletion? written = null)
+    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, int fragmentSize = int.MaxValue, WriteCompletion? written = null) =>
+        _outgoing.TryPost(new OutgoingCommand(CommandKind.Message, opcode, payload, FragmentSize: fragmentSize, Written: written));
+
+    /// <summary>Queues a control frame told to the connection (a ping, a pong) whatever the budget.</summary>
+    public PostResult PostControl(Opcode opcode, ReadOnlyMemory<byte> payload, WriteCompletion? written = null) =>
+        _outgoing.PostControl(new OutgoingCommand(CommandKind.Frame, opcode, payload, Written: written));
+
+    /// <summary>Starts the close handshake (the body's reason at most 123 bytes), whatever the budget.</summary>
+    public PostResult PostClose(ushort code, ReadOnlyMemory<byte> reason, WriteCompletion? written = null) =>
+        _outgoing.PostControl(new OutgoingCommand(CommandKind.Close, Opcode.Close, reason, Code: code, Written: written));
+
+    /// <summary>Fails the connection for a policy of this side (<paramref name="code"/>, <paramref name="reason"/>).</summary>
+    public void PostFail(ushort code, string reason) => _outgoing.PostControl(new OutgoingCommand(CommandKind.Fail, Code: code, Reason: reason));
+
+    /// <summary>No more frames: what is queued is written, then the sending side is shut down; the
+    /// peer has the close timeout to close its side.</summary>
+    public void PostFinish() => _outgoing.PostControl(new OutgoingCommand(CommandKind.Finish));
+
+    /// <summary>The reader has taken the peer's close or a violation: the protocol answers it now, after
+    /// what the reader sent before (the queue keeps the order).</summary>
+    public void PostAcknowledge() => _outgoing.PostControl(new OutgoingCommand(CommandKind.Acknowledge));
+
+    /// <summary>Takes the settings of <paramref name="options"/> and the outgoing byte budget; called
+    /// before the upgrade is written.</summary>
+    public void Configure(FrameOptions options, Role role, bool masked) => Configure(Protocol, _outgoing, options, role, masked);
+
+    private static void Configure(ProtocolControl protocol, OutgoingQueue outgoing, FrameOptions options, Role role, bool masked)
     {
-        var keys = masked ? MaskKeyGenerator.Shared : null;
-        var bytes = payload.Length <= fragmentSize ? Encode(true, (int)opcode, payload, keys?.Next()) : EncodeFragments(true, (int)opcode, payload, keys, fragmentSize);
-        return _outgoing.TryPost(new OutgoingFrame(bytes, written));
-    }
-
-    /// <summary>Queues a close or keepalive ping whatever the budget (at most 127 bytes, a few per connection).</summary>
-    public PostResult PostControl(Opcode opcode, ReadOnlyMemory<byte> payload, bool masked, WriteCompletion? written = null) =>
-        _outgoing.PostControl(new OutgoingFrame(Encode(true, (int)opcode, payload, masked ? MaskKeyGenerator.Shared.Next() : null), written));
-
-    /// <summary>Answers a ping (RFC 6455 §5.5.2); a pong still waiting is replaced, so a ping flood costs O(1).</summary>
-    public void PostPong(ReadOnlyMemory<byte> payload, bool masked) =>
-        _outgoing.PostPong(new OutgoingFrame(Encode(true, (int)Opcode.Pong, payload, masked ? MaskKeyGenerator.Shared.Next() : null)));
-
-    /// <summary>Takes the receive limits and the outgoing byte budget of <paramref name="options"/>;
-    /// called before the upgrade is written.</summary>
-    public void Configure(FrameOptions options) => Configure(Framing, _outgoing, options);
-
-    private static void Configure(FramingControl framing, OutgoingQueue outgoing, FrameOptions options)
-    {
-        framing.Configure(options);
         outgoing.Budget = options.MaxOutgoingBytes;
-    }
-
-    /// <summary>No more frames: what is queued is written, then the sending side is shut down.</summary>
-    public void CompleteOutgoing() => _outgoing.Complete();
-
-    /// <summary>The first frame carries the opcode, the others are continuations; only the last has FIN.</summary>
-    private static ByteString EncodeFragments(bool fin, int opcode, ReadOnlyMemory<byte> payload, MaskKeyGenerator? keys, int fragmentSize)
-    {
-        var bytes = ByteString.Empty;
-        for (int offset = 0; offset < payload.Length; offset += fragmentSize)
-        {
-            int length = Math.Min(fragmentSize, payload.Length - offset);
-            bool last = offset + length == payload.Length;
-            bytes = bytes.Concat(Encode(last && fin, offset == 0 ? opcode : (int)Opcode.Continuation, payload.Slice(offset, length), keys?.Next()));
-        }
-        return bytes;
-    }
-
-    private static ByteString Encode(bool fin, int opcode, ReadOnlyMemory<byte> payload, uint? maskKey)
-    {
-        if (maskKey is null && payload.Length >= ZeroCopyThreshold && MemoryMarshal.TryGetArray(payload, out var segment))
-        {
-            var header = new byte[FrameEncoder.GetHeaderLength(payload.Length, masked: false)];
-            FrameEncoder.WriteHeader(header, fin, opcode, payload.Length, null);
-            return ByteString.FromBytes(header).Concat(ByteString.FromBytes(segment));
-        }
-        var frame = new byte[FrameEncoder.GetHeaderLength(payload.Length, maskKey is not null) + payload.Length];
-        FrameEncoder.WriteFrame(frame, fin, opcode, payload.Span, maskKey);
-        return ByteString.FromBytes(frame);
+        protocol.Configure(new ProtocolConfiguration(options.ToProtocolSettings(role, masked), options.RateLimit));
     }
 }

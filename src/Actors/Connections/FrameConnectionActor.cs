@@ -10,21 +10,19 @@ using Cosocket.Protocol.Framing;
 namespace Cosocket.Actors.Connections;
 
 /// <summary>How a connection sends what it is told to send.</summary>
-/// <param name="CloseTimeout">Once this side has closed, the time the peer has to close its side.</param>
-/// <param name="Messages">The keepalive settings among them.</param>
 /// <param name="FragmentSize">Messages delivered to the connection go out in frames of at most this payload.</param>
 /// <param name="RateLimit">The limit on what the peer sends, for the log line of a close it causes.</param>
-internal readonly record struct SendPolicy(long MaxSendLen, bool Masked, TimeSpan CloseTimeout, MessageOptions Messages, long MaxOutgoingBytes, int FragmentSize,
-    RateLimitOptions? RateLimit)
+internal readonly record struct SendPolicy(long MaxSendLen, long MaxOutgoingBytes, int FragmentSize, RateLimitOptions? RateLimit)
 {
-    public static SendPolicy Of(FrameOptions options, bool masked) =>
-        new(options.EffectiveMaxSendLen, masked, options.CloseTimeout, options.Messages, options.MaxOutgoingBytes, options.EffectiveFragmentSize, options.RateLimit);
+    public static SendPolicy Of(FrameOptions options) =>
+        new(options.EffectiveMaxSendLen, options.MaxOutgoingBytes, options.EffectiveFragmentSize, options.RateLimit);
 }
 
 /// <summary>
 /// What every connection actor does, server or client: the <c>Tell</c> API (send, ping, close,
-/// subscribe), the one periodic timer that expires overdue receives and sends, the close timeout,
-/// keepalive pings, and stopping when the connection has ended.
+/// subscribe), the timer that expires overdue receives and sends of the seed API (armed only while
+/// one waits), the slow-consumer policy, and stopping when the connection has ended. The protocol's
+/// own deadlines (close timeout, keepalive) are its stage's timers.
 /// </summary>
 public abstract class FrameConnectionActor : UntypedActor, IWithTimers
 {
@@ -36,10 +34,6 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// peer has the close timeout to close its side.</summary>
     internal sealed record Shutdown;
 
-    /// <summary>A close frame went out (or, for a client, the server's close was answered): the peer
-    /// has the close timeout to finish the close handshake before the connection is cut.</summary>
-    internal sealed record AwaitPeerClose;
-
     /// <summary>The peer sent faster than the connection's rate limit, whose policy is to close.</summary>
     internal sealed record RateLimitExceeded
     {
@@ -47,22 +41,16 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     }
 
     private sealed record CheckDeadlines;
-    private sealed record CloseTimedOut;
     private sealed record TransportClosed;
-    private sealed record PingDue;
-    private sealed record PongDue(int FramesAtPing);
 
     /// <summary>The reason a connection whose peer stopped answering keepalive pings is closed with.</summary>
-    public const string KeepaliveTimeout = "keepalive timeout";
+    public const string KeepaliveTimeout = Protocol.Connection.WebSocketProtocol.KeepaliveTimeout;
 
     /// <summary>The reason (with 1008) a connection is closed with when a message sent to it finds its
     /// outgoing byte budget spent (<see cref="FrameOptions.MaxOutgoingBytes"/>).</summary>
     public const string SlowConsumer = "slow consumer";
 
     private const string DeadlineTimer = "deadlines";
-    private const string CloseTimer = "close";
-    private const string PingTimer = "ping";
-    private const string PongTimer = "pong";
 
     /// <summary>
     /// One switch, not a <c>Receive&lt;T&gt;</c> per message type: those build a delegate and a
@@ -88,30 +76,17 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
                 if (Connection?.Deadlines.Expire(OperationDeadlines.Now) is { } next)
                     Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), next);
                 break;
-            case CloseTimedOut:
-                Connection?.Transport.Abort();
-                break;
             case TransportClosed:
                 Context.Stop(Self);
                 break;
             case Shutdown:
-                if (Sending is { } policy)
-                    BeginClose(policy.CloseTimeout);
+                if (Sending is not null)
+                    BeginClose();
                 else
                     Connection?.Transport.Abort();
                 break;
-            case AwaitPeerClose:
-                if (Sending is { } sending && !Timers.IsTimerActive(CloseTimer))
-                    Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), sending.CloseTimeout);
-                break;
             case RateLimitExceeded:
                 OnRateLimitExceeded();
-                break;
-            case PingDue:
-                OnPingDue();
-                break;
-            case PongDue m:
-                OnPongDue(m);
                 break;
             case SendText m:
                 Send(Opcode.Text, Encoding.UTF8.GetBytes(m.Text));
@@ -163,6 +138,9 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// <summary>True once this side has closed (no more frames go out).</summary>
     protected bool Closing { get; private set; }
 
+    /// <summary>True once this side has closed, or the protocol is closing (a close sent or received, a failure).</summary>
+    private bool NoMoreSends => Closing || Connection?.Protocol.State >= Protocol.Connection.ConnectionState.Closing;
+
     protected override void PostStop() => Connection?.Transport.Abort();
 
     /// <summary>Stops the actor when <paramref name="connection"/> has ended.</summary>
@@ -173,54 +151,12 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// This side is done: what is queued is written, the sending side is shut down, and the peer has
     /// the close timeout to close its side before the connection is cut.
     /// </summary>
-    protected void BeginClose(TimeSpan closeTimeout)
+    protected void BeginClose()
     {
         if (Closing || Connection is null)
             return;
         Closing = true;
-        Connection.CompleteOutgoing();
-        StopKeepalive();
-        Timers.StartSingleTimer(CloseTimer, new CloseTimedOut(), closeTimeout);
-    }
-
-    /// <summary>Pings the peer every <see cref="MessageOptions.PingInterval"/>, if set.</summary>
-    protected void StartKeepalive()
-    {
-        if (Sending is { Messages.PingInterval: { } interval } && !Closing)
-            Timers.StartPeriodicTimer(PingTimer, new PingDue(), interval);
-    }
-
-    protected void StopKeepalive()
-    {
-        Timers.Cancel(PingTimer);
-        Timers.Cancel(PongTimer);
-    }
-
-    private void OnPingDue()
-    {
-        if (Sending is not { } policy || Connection is not { } connection || Closing || Timers.IsTimerActive(PongTimer))
-            return;
-        connection.PostControl(Opcode.Ping, ReadOnlyMemory<byte>.Empty, policy.Masked);
-        Timers.StartSingleTimer(PongTimer, new PongDue(connection.Framing.FramesReceived), policy.Messages.PongTimeout);
-    }
-
-    /// <summary>
-    /// Any frame since the ping shows the peer is alive (its pong may queue behind a large message),
-    /// and so does a full incoming queue (then this side is the slow one). Otherwise the peer is
-    /// gone: close 1011, and the connection is cut once that is written, or after the close timeout.
-    /// </summary>
-    private void OnPongDue(PongDue due)
-    {
-        if (Sending is not { } policy || Connection is not { } connection || Closing)
-            return;
-        if (connection.Framing.FramesReceived != due.FramesAtPing || !connection.Incoming.HasRoom)
-            return;
-        Log.Info("connection {0}: no frame within {1} of a keepalive ping; closing it", connection.Id, policy.Messages.PongTimeout);
-        // Nothing more is read from a dead peer: once the close is written (or the close timeout
-        // passes) the connection is cut.
-        var written = new WriteCompletion();
-        FailConnection(connection, policy, CloseStatus.InternalError, KeepaliveTimeout, written);
-        _ = written.Task.ContinueWith(_ => connection.Transport.Abort(KeepaliveTimeout), TaskScheduler.Default);
+        Connection.PostFinish();
     }
 
     /// <summary>
@@ -228,13 +164,10 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// what is queued, the sending side shuts down, and the peer has the close timeout to close its
     /// side. The receiver of the connection is told <paramref name="code"/> and <paramref name="reason"/>.
     /// </summary>
-    private void FailConnection(FrameConnection connection, SendPolicy policy, ushort code, string reason, WriteCompletion? written = null)
+    private void FailConnection(FrameConnection connection, ushort code, string reason)
     {
-        connection.SetFailure(code, reason);
-        CosocketTelemetry.CountClose("local", code);
-        var (payload, _) = ClosePayload.Build(code, Encoding.UTF8.GetBytes(reason));
-        connection.PostControl(Opcode.Close, payload, policy.Masked, written);
-        BeginClose(policy.CloseTimeout);
+        Closing = true;
+        connection.PostFail(code, reason);
     }
 
     /// <summary>
@@ -249,23 +182,23 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
         ConnectionCounters.CountSlowConsumer();
         Log.Warning("connection {0}: its peer reads slower than it is sent to ({1} bytes wait, budget {2}); closing it with 1008 {3}",
             connection.Id, connection.QueuedBytes, policy.MaxOutgoingBytes, SlowConsumer);
-        FailConnection(connection, policy, CloseStatus.PolicyViolation, SlowConsumer);
+        FailConnection(connection, CloseStatus.PolicyViolation, SlowConsumer);
     }
 
-    /// <summary>The close policy of <see cref="RateLimitOptions"/>: 1008 <c>rate limit exceeded</c>,
-    /// logged once; the framing stage reads nothing more, and the close timeout bounds the rest.</summary>
+    /// <summary>The close policy of <see cref="RateLimitOptions"/>: the protocol stage has failed the
+    /// connection with 1008 <c>rate limit exceeded</c>; this logs it, once.</summary>
     private void OnRateLimitExceeded()
     {
         if (Sending is not { } policy || Connection is not { } connection || Closing)
             return;
+        Closing = true;
         Log.Warning("connection {0}: its peer sent faster than its rate limit ({1}); closing it with 1008 {2}",
             connection.Id, policy.RateLimit, RateLimitOptions.Exceeded);
-        FailConnection(connection, policy, CloseStatus.PolicyViolation, RateLimitOptions.Exceeded);
     }
 
     private void OnClose(CloseConnection close)
     {
-        if (Sending is not { } policy || Closing)
+        if (Sending is null || Closing || Connection is not { } connection)
         {
             ReplyIfAsked(NotSentClosed);
             // A connection that is not a WebSocket yet has no close handshake: it is cut.
@@ -279,16 +212,22 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
             ReplyIfAsked(SendResult.Failure(err));
             return;
         }
-        CosocketTelemetry.CountClose("local", close.Code);
-        Send(Opcode.Close, payload);
-        BeginClose(policy.CloseTimeout);
+        // The close handshake, then the end of sending at once: the peer answers and closes its side
+        // within the close timeout, or is cut.
+        var written = Sender.IsNobody() ? null : new WriteCompletion();
+        if (close.Code is { } code)
+            connection.PostClose(unchecked((ushort)code), payload.AsMemory(2), written);
+        else
+            connection.PostControl(Opcode.Close, payload, written);
+        ReplyWhenWritten(written);
+        BeginClose();
     }
 
     /// <summary>A <c>Tell</c>ed send: queued at once (so one sender's sends keep their order),
     /// answered with its <see cref="SendResult"/> once written when asked.</summary>
     private void Send(Opcode opcode, ReadOnlyMemory<byte> payload)
     {
-        if (Sending is not { } policy || Connection is not { } connection || Closing)
+        if (Sending is not { } policy || Connection is not { } connection || NoMoreSends)
         {
             ReplyIfAsked(NotSentClosed);
             return;
@@ -299,14 +238,11 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var written = Sender.IsNobody() ? null : new WriteCompletion();
-        var posted = opcode.IsControl() ? connection.PostControl(opcode, payload, policy.Masked, written) : connection.TryPost(opcode, payload, policy.Masked, written: written);
+        var posted = opcode.IsControl() ? connection.PostControl(opcode, payload, written) : connection.TryPost(opcode, payload, written: written);
         switch (posted)
         {
             case PostResult.Queued:
-                written?.Task.ContinueWith(t => t.IsCompletedSuccessfully
-                    ? new SendResult(t.Result, null)
-                    : SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Describe(t.Exception?.GetBaseException())),
-                    TaskScheduler.Default).PipeTo(Sender);
+                ReplyWhenWritten(written);
                 break;
             case PostResult.OverBudget:
                 ReplyIfAsked(SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SlowConsumer));
@@ -325,10 +261,10 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// </summary>
     private Cluster.DeliveryResult Deliver(Cluster.Deliver message)
     {
-        if (Sending is not { } policy || Connection is not { } connection || Closing)
+        if (Sending is not { } policy || Connection is not { } connection || NoMoreSends)
             return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.Closed);
         var opcode = message.IsText ? Opcode.Text : Opcode.Binary;
-        switch (connection.TryPost(opcode, message.Data, policy.Masked, policy.FragmentSize))
+        switch (connection.TryPost(opcode, message.Data, policy.FragmentSize))
         {
             case PostResult.Queued:
                 CosocketTelemetry.MessagesSent.Add(1);
@@ -343,6 +279,14 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
 
     /// <summary>The answer to a send told to a connection that is closing, closed or not a WebSocket yet.</summary>
     private static SendResult NotSentClosed => SendResult.Failure(ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Closed);
+
+    /// <summary>Answers the asker with the send's <see cref="SendResult"/> once it is written (or not).</summary>
+    private void ReplyWhenWritten(WriteCompletion? written) =>
+        written?.Task.ContinueWith(t => t.IsCompletedSuccessfully
+            ? new SendResult(t.Result, null)
+            : SendResult.Failure(t.Exception?.GetBaseException() is AlreadyClosedException ? MessageSession.AlreadyClosed
+                : ProtocolErrors.FailedToSendFramePrefix + SocketErrors.Describe(t.Exception?.GetBaseException())),
+            TaskScheduler.Default).PipeTo(Sender);
 
     private void ReplyIfAsked(SendResult result)
     {

@@ -55,6 +55,10 @@ public abstract record FrameOptions
     /// <summary>The payload of each frame of a fragmented message: the fragment size, but never over the send limit.</summary>
     public int EffectiveFragmentSize => (int)Math.Max(1, Math.Min(Messages.FragmentSize, EffectiveMaxSendLen));
 
+    /// <summary>What the connection's protocol needs of these options.</summary>
+    internal Protocol.Connection.ProtocolSettings ToProtocolSettings(Protocol.Connection.Role role, bool masked) =>
+        new(role, EffectiveMaxRecvLen, Messages.MaxMessageLen, Messages.ValidateUtf8, masked, CloseTimeout, Messages.PingInterval, Messages.PongTimeout);
+
     /// <summary>Why these options cannot be used, or null.</summary>
     public virtual string? Validate()
     {

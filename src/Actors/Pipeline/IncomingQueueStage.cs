@@ -1,22 +1,23 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
-using Cosocket.Protocol.Framing;
+using Cosocket.Protocol.Connection;
 
 namespace Cosocket.Actors.Pipeline;
 
 /// <summary>
-/// Where a connection's decoded frames wait for its receiver (the seed API's <c>recv_frame</c>).
+/// Where a connection's events (frames or messages, then its end) wait for its receiver (the seed
+/// API's <c>recv_frame</c>, the message layer).
 /// A receiver waiting for a frame is resumed <em>on the connection's stream thread</em>, without a
 /// trip through the thread pool: the event-loop model the seed has (nginx runs its Lua handlers on
-/// the event loop), and the reason handlers must not block. At most <see cref="Capacity"/> results
-/// wait; past that the stage stops reading the socket until the receiver catches up.
+/// the event loop), and the reason handlers must not block. At most <see cref="Capacity"/> events
+/// wait; past that the protocol stage stops reading the socket until the receiver catches up.
 /// </summary>
 internal sealed class IncomingQueue
 {
     public const int Capacity = 16;
 
     // Starts empty and grows on demand: an idle connection holds no slots.
-    private readonly Queue<DecodeResult> _results = new();
+    private readonly Queue<ProtocolEvent> _results = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource<bool>? _waiter;
     private CancellationTokenRegistration _waiterCancellation;
@@ -25,7 +26,7 @@ internal sealed class IncomingQueue
     private volatile bool _completed;
 
     /// <summary>Takes the next result if one is waiting.</summary>
-    public bool TryRead(out DecodeResult result)
+    public bool TryRead(out ProtocolEvent result)
     {
         lock (_lock)
         {
@@ -81,7 +82,7 @@ internal sealed class IncomingQueue
     internal void Started(Action resume) => _resume = resume;
 
     /// <returns>Whether there is room for more.</returns>
-    internal bool Add(DecodeResult result)
+    internal bool Add(ProtocolEvent result)
     {
         lock (_lock)
             _results.Enqueue(result);
@@ -115,11 +116,11 @@ internal sealed class IncomingQueue
 }
 
 /// <summary>The sink side of an <see cref="IncomingQueue"/>.</summary>
-internal sealed class IncomingQueueStage : GraphStageWithMaterializedValue<SinkShape<DecodeResult>, IncomingQueue>
+internal sealed class IncomingQueueStage : GraphStageWithMaterializedValue<SinkShape<ProtocolEvent>, IncomingQueue>
 {
-    public Inlet<DecodeResult> In { get; } = new("incoming.in");
+    public Inlet<ProtocolEvent> In { get; } = new("incoming.in");
 
-    public override SinkShape<DecodeResult> Shape => new(In);
+    public override SinkShape<ProtocolEvent> Shape => new(In);
 
     public override ILogicAndMaterializedValue<IncomingQueue> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {

@@ -17,7 +17,7 @@ internal enum PostResult
 }
 
 /// <summary>
-/// Where senders hand frames to a connection's graph: the seed API objects and the connection actor
+/// Where senders hand commands to a connection's protocol stage: the seed API objects and the connection actor
 /// write here, from any thread. Memory is bounded by an outgoing byte budget, counted over the frames
 /// that wait here:
 /// <list type="bullet">
@@ -27,11 +27,9 @@ internal enum PostResult
 /// <item>A writer that does not wait (<see cref="TryPost"/>: <c>Tell</c>ed sends, delivered messages)
 /// is refused with <see cref="PostResult.OverBudget"/>; the connection then applies its slow-consumer
 /// policy.</item>
-/// <item>Pongs are coalesced (<see cref="PostPong"/>): at most <see cref="MaxWaitingPongs"/> wait, the
-/// last of them always the answer to the latest ping, as RFC 6455 §5.5.3 allows, so a ping flood
-/// costs O(1) while a burst of a few pings is still answered ping for ping.</item>
-/// <item>Control frames this side originates (<see cref="PostControl"/>: close, keepalive ping) are
-/// at most 127 bytes each, a handful per connection, and bypass the budget.</item>
+/// <item>Commands this side originates to end the connection or check it (<see cref="PostControl"/>:
+/// a close, a failure, the end of sending, a <c>Tell</c>ed ping) carry at most 125 bytes each, a
+/// handful per connection, and bypass the budget.</item>
 /// </list>
 /// A frame is accepted while the bytes waiting are under the budget, so one message larger than the
 /// budget still goes out when the queue is empty. Every frame is enqueued synchronously by the call
@@ -42,19 +40,12 @@ internal enum PostResult
 internal sealed class OutgoingQueue
 {
     // Starts empty and grows on demand: an idle connection holds no slots.
-    private readonly Queue<OutgoingFrame> _frames = new();
-    /// <summary>Pongs that may wait before a new one replaces the newest waiting.</summary>
-    internal const int MaxWaitingPongs = 16;
-
+    private readonly Queue<OutgoingCommand> _frames = new();
     private readonly Lock _lock = new();
-    // Oldest first; at most MaxWaitingPongs, the last one the answer to the latest ping.
-    private readonly List<OutgoingFrame> _pongs = [];
     private long _queuedBytes;
     private long _budget = Connections.FrameOptions.DefaultMaxOutgoingBytes;
     private TaskCompletionSource? _room;
     private Action? _wake;
-    private Action? _complete;
-    private bool _completed;
     private bool _closed;
 
     /// <summary>Bytes of frames that may wait here before writers wait or are refused.</summary>
@@ -73,7 +64,7 @@ internal sealed class OutgoingQueue
         }
     }
 
-    /// <summary>Bytes of frames waiting to be taken by the stage (pongs not counted).</summary>
+    /// <summary>Payload bytes of commands waiting to be taken by the stage.</summary>
     public long QueuedBytes
     {
         get
@@ -83,14 +74,13 @@ internal sealed class OutgoingQueue
         }
     }
 
-    /// <summary>Queues a frame, first waiting for the budget to have room; fails once the queue is
-    /// completed or the connection has ended.</summary>
-    public ValueTask WriteAsync(OutgoingFrame frame, CancellationToken cancellation)
+    /// <summary>Queues a command, first waiting for the budget to have room; fails once the connection has ended.</summary>
+    public ValueTask WriteAsync(OutgoingCommand frame, CancellationToken cancellation)
     {
         Task room;
         lock (_lock)
         {
-            if (_completed || _closed)
+            if (_closed)
                 return ValueTask.FromException(new TransportClosedException());
             if (_queuedBytes < _budget)
             {
@@ -108,23 +98,23 @@ internal sealed class OutgoingQueue
         return WaitForRoomAsync(frame, room, cancellation);
     }
 
-    private async ValueTask WaitForRoomAsync(OutgoingFrame frame, Task room, CancellationToken cancellation)
+    private async ValueTask WaitForRoomAsync(OutgoingCommand frame, Task room, CancellationToken cancellation)
     {
         await room.WaitAsync(cancellation).ConfigureAwait(false);
         await WriteAsync(frame, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Queues a frame without waiting: refused while the budget is spent.</summary>
-    public PostResult TryPost(OutgoingFrame frame) => Post(frame, withinBudget: true);
+    public PostResult TryPost(OutgoingCommand frame) => Post(frame, withinBudget: true);
 
-    /// <summary>Queues a control frame this side originates (a close, a keepalive ping) whatever the budget.</summary>
-    public PostResult PostControl(OutgoingFrame frame) => Post(frame, withinBudget: false);
+    /// <summary>Queues a command this side originates (a close, a failure, the end, a ping) whatever the budget.</summary>
+    public PostResult PostControl(OutgoingCommand frame) => Post(frame, withinBudget: false);
 
-    private PostResult Post(OutgoingFrame frame, bool withinBudget)
+    private PostResult Post(OutgoingCommand frame, bool withinBudget)
     {
         lock (_lock)
         {
-            if (_completed || _closed)
+            if (_closed)
                 return PostResult.Closed;
             if (withinBudget && _queuedBytes >= _budget)
                 return PostResult.OverBudget;
@@ -134,68 +124,22 @@ internal sealed class OutgoingQueue
         return PostResult.Queued;
     }
 
-    /// <summary>Queues a pong. Once <see cref="MaxWaitingPongs"/> wait, it replaces the newest of
-    /// them, so the latest ping is answered and older answers are dropped (RFC 6455 §5.5.3: "an
-    /// endpoint MAY elect to send a Pong frame for only the most recently processed Ping frame").
-    /// Pongs go out before the frames already waiting.</summary>
-    public void PostPong(OutgoingFrame pong)
+    /// <summary>The stage runs: from now on it is woken when commands arrive.</summary>
+    internal void Started(Action wake)
     {
         lock (_lock)
-        {
-            if (_completed || _closed)
-                return;
-            if (_pongs.Count == MaxWaitingPongs)
-                _pongs[^1] = pong;
-            else
-                _pongs.Add(pong);
-        }
-        Wake();
-    }
-
-    /// <summary>No more frames: those queued are written, then the outbound side completes.</summary>
-    public void Complete()
-    {
-        Action? complete;
-        lock (_lock)
-        {
-            if (_completed)
-                return;
-            _completed = true;
-            complete = _complete;
-        }
-        complete?.Invoke();
-    }
-
-    /// <summary>The stage runs: from now on it is woken when frames arrive, and told when the queue completes.</summary>
-    internal void Started(Action wake, Action complete)
-    {
-        bool completed;
-        lock (_lock)
-        {
             _wake = wake;
-            _complete = complete;
-            completed = _completed;
-        }
-        if (completed)
-            complete();
-        else
-            wake();
+        wake();
     }
 
-    internal bool TryTake(out OutgoingFrame frame)
+    internal bool TryTake(out OutgoingCommand frame)
     {
         TaskCompletionSource? room = null;
         lock (_lock)
         {
-            if (_pongs.Count > 0)
-            {
-                frame = _pongs[0];
-                _pongs.RemoveAt(0);
-                return true;
-            }
             if (!_frames.TryDequeue(out frame!))
                 return false;
-            _queuedBytes -= frame.Bytes.Count;
+            _queuedBytes -= frame.Length;
             if (_queuedBytes < _budget && _room is not null)
             {
                 room = _room;
@@ -206,26 +150,16 @@ internal sealed class OutgoingQueue
         return true;
     }
 
-    internal bool IsEmpty
-    {
-        get
-        {
-            lock (_lock)
-                return _frames.Count == 0 && _pongs.Count == 0;
-        }
-    }
-
     /// <summary>The stage has stopped: fail what is queued and wake every waiting writer.</summary>
     internal void Closed()
     {
-        OutgoingFrame[] queued;
+        OutgoingCommand[] queued;
         TaskCompletionSource? room;
         lock (_lock)
         {
             _closed = true;
             queued = [.. _frames];
             _frames.Clear();
-            _pongs.Clear();
             _queuedBytes = 0;
             room = _room;
             _room = null;
@@ -235,21 +169,21 @@ internal sealed class OutgoingQueue
         room?.TrySetResult(); // the waiters retry and find the queue closed
     }
 
-    private void Enqueue(OutgoingFrame frame)
+    private void Enqueue(OutgoingCommand frame)
     {
         _frames.Enqueue(frame);
-        _queuedBytes += frame.Bytes.Count;
+        _queuedBytes += frame.Length;
     }
 
     private void Wake() => Volatile.Read(ref _wake)?.Invoke();
 }
 
 /// <summary>The source side of an <see cref="OutgoingQueue"/>.</summary>
-internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<SourceShape<OutgoingFrame>, OutgoingQueue>
+internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<SourceShape<OutgoingCommand>, OutgoingQueue>
 {
-    public Outlet<OutgoingFrame> Out { get; } = new("outgoing.out");
+    public Outlet<OutgoingCommand> Out { get; } = new("outgoing.out");
 
-    public override SourceShape<OutgoingFrame> Shape => new(Out);
+    public override SourceShape<OutgoingCommand> Shape => new(Out);
 
     public override ILogicAndMaterializedValue<OutgoingQueue> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
@@ -261,7 +195,6 @@ internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<Sourc
     {
         private readonly OutgoingQueueStage _stage;
         private readonly OutgoingQueue _queue;
-        private bool _completing;
 
         public Logic(OutgoingQueueStage stage, OutgoingQueue queue) : base(stage.Shape)
         {
@@ -270,12 +203,7 @@ internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<Sourc
             SetHandler(stage.Out, onPull: Deliver, onDownstreamFinish: _ => CompleteStage());
         }
 
-        public override void PreStart() =>
-            _queue.Started(GetAsyncCallback(Deliver), GetAsyncCallback(() =>
-            {
-                _completing = true;
-                Deliver();
-            }));
+        public override void PreStart() => _queue.Started(GetAsyncCallback(Deliver));
 
         public override void PostStop() => _queue.Closed();
 
@@ -283,8 +211,6 @@ internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<Sourc
         {
             if (IsAvailable(_stage.Out) && _queue.TryTake(out var frame))
                 Push(_stage.Out, frame);
-            if (_completing && _queue.IsEmpty)
-                CompleteStage();
         }
     }
 }

@@ -90,7 +90,7 @@ public sealed class ConnectionActor : FrameConnectionActor
     internal override Security.ConnectionIdentity? Identity => _core?.Identity;
 
     internal override SendPolicy? Sending => _upgradedWith is { } options
-        ? SendPolicy.Of(options, options.SendMasked)
+        ? SendPolicy.Of(options)
         : null;
 
     protected override void PreStart()
@@ -199,7 +199,6 @@ public sealed class ConnectionActor : FrameConnectionActor
     {
         _upgradedWith = upgraded.Options;
         Timers.Cancel("handshake");
-        StartKeepalive();
     }
 
     /// <summary>
@@ -210,6 +209,6 @@ public sealed class ConnectionActor : FrameConnectionActor
     {
         if (finished.Error is not null)
             Log.Error(finished.Error, "handler for connection {0} failed", _id);
-        BeginClose((_upgradedWith ?? _options).CloseTimeout);
+        BeginClose();
     }
 }

@@ -17,7 +17,7 @@ internal sealed class ConnectionCore : FrameConnection
     private static readonly ConcurrentDictionary<(int MaxHeaderLen, long MaxRecvLen), IRunnableGraph<Graph<HandshakeControl>>> s_blueprints = new();
 
     private ConnectionCore(ServerOptions options, string id, EndPoint? remote, IActorRef self, Graph<HandshakeControl> graph)
-        : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Framing, graph.Transport)
+        : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport)
     {
         Options = options;
         Handshake = graph.Handshake;
@@ -39,10 +39,10 @@ internal sealed class ConnectionCore : FrameConnection
 
     /// <summary>Refuses the upgrade with <paramref name="error"/>'s status and text (counted by status);
     /// the connection then closes.</summary>
-    public Task RejectAsync(Protocol.Handshake.HandshakeError error)
+    public Task RejectAsync(Cosocket.Protocol.Handshake.HandshakeError error)
     {
         CosocketTelemetry.CountHandshake(error.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Handshake.RejectAsync(Protocol.Handshake.ServerHandshake.BuildRejection(error));
+        return Handshake.RejectAsync(Cosocket.Protocol.Handshake.ServerHandshake.BuildRejection(error));
     }
 
     /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage included.</summary>
@@ -50,7 +50,8 @@ internal sealed class ConnectionCore : FrameConnection
         ServerOptions options, IMaterializer materializer, string? serverName = null)
     {
         var blueprint = s_blueprints.GetOrAdd((options.MaxHeaderLen, options.EffectiveMaxRecvLen), key =>
-            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)), forceMasking: true, key.MaxRecvLen));
+            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)),
+                new ServerOptions { MaxRecvLen = key.MaxRecvLen }.ToProtocolSettings(Cosocket.Protocol.Connection.Role.Server, masked: false)));
         var graph = Run(blueprint, stream, shutdownSend, ByteString.Empty, materializer);
         return new ConnectionCore(options, id, remote, self, graph) { ServerName = serverName, Registry = registry };
     }

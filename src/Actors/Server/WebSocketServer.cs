@@ -37,8 +37,8 @@ public sealed class WebSocketServer
     private WebSocketServer(ConnectionCore core, ServerOptions options)
     {
         _core = core;
-        _session = new FrameSession(core, options.EffectiveMaxSendLen, options.SendMasked, options.Timeout);
-        _messages = new MessageSession(_session, options, isServer: true, masked: options.SendMasked);
+        _session = new FrameSession(core, options.EffectiveMaxSendLen, options.Timeout);
+        _messages = new MessageSession(_session, options);
     }
 
     /// <summary>The seed's public <c>fatal</c> field: set after a fatal error; every later call fails.</summary>
@@ -89,7 +89,7 @@ public sealed class WebSocketServer
             return (null, bad.Message);
         }
         var server = new WebSocketServer(request.Core, options) { Protocol = protocol };
-        request.Core.Configure(options);
+        request.Core.Configure(options, Cosocket.Protocol.Connection.Role.Server, options.SendMasked);
         try
         {
             await request.Core.Handshake.AcceptAsync(response).ConfigureAwait(false);

@@ -137,3 +137,6 @@ public readonly record struct OutgoingData(ReadOnlyMemory<byte> Bytes, object? T
 
 /// <summary>A timer to arm (<see cref="Delay"/>) or to cancel (null).</summary>
 public readonly record struct TimerRequest(ProtocolTimer Timer, TimeSpan? Delay);
+
+/// <summary>Which side started the close handshake, and its code (null: a close without one).</summary>
+public readonly record struct CloseOrigin(bool ByPeer, ushort? Code);

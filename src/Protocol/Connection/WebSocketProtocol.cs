@@ -44,6 +44,8 @@ public sealed class WebSocketProtocol
     private bool _inputOver;     // nothing more received is processed (a close, a failure, the end)
     private bool _eventsOver;    // the last event (an error, or the end) was handed out
     private bool _closeTimerArmed;
+    private Frame? _deferredClose;
+    private Violation? _deferredViolation;
     private bool _keepalive;
     private bool _awaitingPong;
     private long _bytesReceived;
@@ -95,6 +97,14 @@ public sealed class WebSocketProtocol
 
     public bool CloseSent => _closeSent;
 
+    /// <summary>True while a peer's close or a violation waits for <see cref="Acknowledge"/>.</summary>
+    public bool HasDeferred => _deferredClose is not null || _deferredViolation is not null;
+
+    /// <summary>Who started the close handshake and with what code: this side (a close it sent first,
+    /// a failure), or the peer (its close came first). Null until one did; a close sent through the
+    /// raw frame API is the application's and is not counted here.</summary>
+    public CloseOrigin? FirstClose { get; private set; }
+
     public bool CloseReceived => _closeReceived;
 
     /// <summary>The opening handshake is done: frames may flow, and keepalive starts.</summary>
@@ -125,7 +135,28 @@ public sealed class WebSocketProtocol
         return true;
     }
 
-    /// <summary>Keepalive pings on or off (a pooled client connection rests without them).</summary>
+    /// <summary>
+    /// The connection rests in a pool between owners: no keepalive pings, and whatever arrives (a
+    /// frame, the end) is handed on as it came, which makes it unusable (its owner checked that
+    /// nothing was waiting before it let it go).
+    /// </summary>
+    public void Rest()
+    {
+        SetKeepalive(false);
+        if (Mode == ReceiveMode.Undecided)
+            UseMode(ReceiveMode.Frames);
+        else
+            Mode = ReceiveMode.Frames;
+    }
+
+    /// <summary>A rested connection goes to a new owner, whose first receive picks the mode again.</summary>
+    public void Resume()
+    {
+        Mode = ReceiveMode.Undecided;
+        SetKeepalive(true);
+    }
+
+    /// <summary>Keepalive pings on or off.</summary>
     public void SetKeepalive(bool on)
     {
         if (_settings.PingInterval is not { } interval)
@@ -263,6 +294,7 @@ public sealed class WebSocketProtocol
             return SendStatus.Closed;
         Enqueue(Opcode.Close, fin: true, CloseBody(code, reason), tag);
         MarkCloseSent();
+        FirstClose ??= new CloseOrigin(ByPeer: false, code);
         ArmCloseTimer();
         return SendStatus.Queued;
     }
@@ -277,10 +309,13 @@ public sealed class WebSocketProtocol
     {
         if (State == ConnectionState.Closed || _inputOver && TransportAction != TransportAction.None)
             return;
+        _deferredClose = null; // superseded: this close is the answer
+        _deferredViolation = null;
         if (!_closeSent && CanSend)
         {
             Enqueue(Opcode.Close, fin: true, CloseBody(code, System.Text.Encoding.UTF8.GetBytes(reason)), tag: null);
             MarkCloseSent();
+            FirstClose ??= new CloseOrigin(ByPeer: false, code);
         }
         _inputOver = true;
         _held.Clear();
@@ -295,14 +330,38 @@ public sealed class WebSocketProtocol
     /// and the peer has the close timeout to close its side (like nginx when a handler returns).</summary>
     public void Finish()
     {
+        Acknowledge();
         if (State == ConnectionState.Closed)
             return;
         Close(TransportAction.ShutdownAfterWrite);
     }
 
+    /// <summary>
+    /// The message layer's application has taken the peer's close, or a violation, after everything
+    /// before it (and queued its answers to those): now the close is answered (RFC 6455 §5.5.1) and
+    /// TCP closed as §7.1.1 says, or the connection failed with the violation's code (§7.1.7).
+    /// Without one waiting, nothing happens.
+    /// </summary>
+    public void Acknowledge()
+    {
+        if (_deferredClose is { } close)
+        {
+            _deferredClose = null;
+            AnswerPeerClose(close);
+        }
+        else if (_deferredViolation is { } violation)
+        {
+            _deferredViolation = null;
+            Fail(violation.CloseCode, violation.Reason, ErrorKind.Protocol);
+        }
+    }
+
     // Outputs.
 
     public bool TryTakeEvent(out ProtocolEvent protocolEvent) => _events.TryDequeue(out protocolEvent);
+
+    /// <summary>The next event without taking it (a host that paces the application looks first).</summary>
+    public bool TryPeekEvent(out ProtocolEvent protocolEvent) => _events.TryPeek(out protocolEvent);
 
     public bool TryTakeTimer(out TimerRequest request) => _timers.TryDequeue(out request);
 
@@ -350,7 +409,7 @@ public sealed class WebSocketProtocol
             case DecodeStatus.Violation when Mode == ReceiveMode.Frames:
                 break; // the frame API is raw: the message layer's rules do not apply
             case DecodeStatus.Violation:
-                Fail(result.Violation.CloseCode, result.Violation.Reason, ErrorKind.Protocol);
+                Defer(result.Violation);
                 break;
             case DecodeStatus.Error when Mode == ReceiveMode.Frames:
                 // The seed's recv_frame: the error is returned, and nothing is sent for it.
@@ -358,8 +417,7 @@ public sealed class WebSocketProtocol
                 EmitLast(ProtocolEvent.OfError(ErrorKind.Protocol, null, result.Error!));
                 break;
             case DecodeStatus.Error:
-                var violation = Violation.FromDecodeError(result.Error!);
-                Fail(violation.CloseCode, violation.Reason, ErrorKind.Protocol);
+                Defer(Violation.FromDecodeError(result.Error!));
                 break;
             case DecodeStatus.Ended:
                 _inputOver = true;
@@ -382,7 +440,12 @@ public sealed class WebSocketProtocol
             case Opcode.Pong:
                 break; // §5.5.3: "A response to an unsolicited Pong frame is not expected."
             case Opcode.Close:
-                OnPeerClose(frame);
+                // Answered once the application has taken what came before it (see Acknowledge).
+                _closeReceived = true;
+                _inputOver = true;
+                FirstClose ??= new CloseOrigin(ByPeer: true, frame.CloseCode);
+                _deferredClose = frame;
+                _events.Enqueue(ProtocolEvent.OfClose(frame.CloseCode, frame.Data.ToArray()));
                 break;
             default:
                 if (_assembler.Add(frame) is { } message)
@@ -391,11 +454,20 @@ public sealed class WebSocketProtocol
         }
     }
 
-    private void OnPeerClose(in Frame frame)
+    /// <summary>
+    /// A violation fails the connection (RFC 6455 §7.1.7), but only once the application has taken
+    /// the messages before it (see <see cref="Acknowledge"/>): their answers go out first, as a peer
+    /// that sent them in one write expects. Nothing after it is processed.
+    /// </summary>
+    private void Defer(Violation violation)
     {
-        _closeReceived = true;
         _inputOver = true;
-        _events.Enqueue(ProtocolEvent.OfClose(frame.CloseCode, frame.Data.ToArray()));
+        _deferredViolation = violation;
+        EmitLast(ProtocolEvent.OfError(ErrorKind.Protocol, violation.CloseCode, violation.Reason));
+    }
+
+    private void AnswerPeerClose(in Frame frame)
+    {
         if (!_closeSent && CanSend)
         {
             // §5.5.1: "If an endpoint receives a Close frame and did not previously send a Close frame,
@@ -421,6 +493,8 @@ public sealed class WebSocketProtocol
 
     private void OnEnd(string error)
     {
+        // The peer is gone: what it asked for is answered now, whether or not the application has looked.
+        Acknowledge();
         EmitLast(ProtocolEvent.OfError(ErrorKind.Closed, null, error));
         // The message layer owns the connection's end: once the peer has ended its side, so does this
         // one. Under the frame API the application decides (the seed's handler returns).

@@ -212,7 +212,8 @@ public class PoolTests : TestKit
         var unread = NewClient();
         await unread.ConnectAsync(Uri(harness));
         await unread.SendTextAsync("echo me");
-        Assert.True(await unread.Established!.Incoming.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(Wait));
+        // Nothing has read it yet, so the protocol holds the echo until a receive picks the API.
+        await AwaitConditionAsync(() => Task.FromResult(unread.Established!.Protocol.HasPendingInput), Wait);
         Assert.Equal((null, "unread data in buffer"), await unread.SetKeepaliveAsync());
         Assert.Equal("received: echo me (text)", $"received: {(await unread.RecvFrameAsync()).Text} (text)");
 

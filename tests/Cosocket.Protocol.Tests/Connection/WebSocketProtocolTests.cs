@@ -158,12 +158,15 @@ public class WebSocketProtocolTests
     }
 
     [Fact]
-    public void PeerClose_ToServer_IsEchoed_ThenTheServerClosesTcp()
+    public void PeerClose_ToServer_IsEchoedOnceTaken_ThenTheServerClosesTcp()
     {
         var server = New();
         server.ReceiveData([.. From(server, true, Opcode.Close, CloseBody(1001, "away")), .. From(server, true, Opcode.Text, Wire.Utf8("late"))]);
         var close = Assert.Single(Events(server));
         Assert.Equal((ProtocolEventKind.Close, (ushort?)1001, "away"), (close.Kind, close.Code, Wire.Text(close.Payload)));
+        Assert.Empty(Sent(server));
+        Assert.Equal(TransportAction.None, server.TransportAction);
+        server.Acknowledge();
         var echo = Assert.Single(Sent(server));
         Assert.Equal((Opcode.Close, (ushort?)1001, "away"), (echo.Opcode, echo.CloseCode, Wire.Text(echo.Data.ToArray())));
         Assert.Equal(TransportAction.ShutdownAfterWrite, server.TransportAction);
@@ -177,6 +180,7 @@ public class WebSocketProtocolTests
         var client = New(Role.Client);
         client.ReceiveData(From(client, true, Opcode.Close, []));
         Assert.Equal(ProtocolEventKind.Close, Assert.Single(Events(client)).Kind);
+        client.Acknowledge();
         var echo = Assert.Single(Sent(client));
         Assert.True(echo.Masked);
         Assert.Empty(echo.Payload.ToArray());
@@ -200,6 +204,7 @@ public class WebSocketProtocolTests
 
         server.ReceiveData(From(server, true, Opcode.Close, CloseBody(1000, "ok")));
         Assert.Equal("ok", Wire.Text(Assert.Single(Events(server)).Payload));
+        server.Acknowledge();
         Assert.Empty(Sent(server)); // no second close
         Assert.Equal(TransportAction.ShutdownAfterWrite, server.TransportAction);
     }
@@ -225,6 +230,7 @@ public class WebSocketProtocolTests
         server.ReceiveData([.. From(server, true, opcode, payload), .. From(server, true, Opcode.Ping, [])]);
         var error = Assert.Single(Events(server));
         Assert.Equal((ProtocolEventKind.Error, ErrorKind.Protocol, (ushort?)code), (error.Kind, error.ErrorKind, error.Code));
+        server.Acknowledge();
         var close = Assert.Single(Sent(server));
         Assert.Equal((ushort?)code, close.CloseCode);
         Assert.Equal(TransportAction.ShutdownAfterWrite, server.TransportAction);
@@ -239,6 +245,7 @@ public class WebSocketProtocolTests
         var header = From(server, true, Opcode.Binary, new byte[2000]).AsSpan(0, 8).ToArray();
         server.ReceiveData(header);
         Assert.Equal((ushort?)CloseStatus.MessageTooBig, Assert.Single(Events(server)).Code);
+        server.Acknowledge();
         Assert.Equal((ushort?)CloseStatus.MessageTooBig, Assert.Single(Sent(server)).CloseCode);
     }
 
@@ -248,10 +255,65 @@ public class WebSocketProtocolTests
         var messages = New(Role.Client);
         messages.ReceiveData(Wire.Frame(true, (int)Opcode.Text, Wire.Utf8("m")));
         Assert.Equal((ushort?)CloseStatus.ProtocolError, Assert.Single(Events(messages)).Code);
+        messages.Acknowledge();
+        Assert.Equal((ushort?)CloseStatus.ProtocolError, Assert.Single(Sent(messages)).CloseCode);
 
         var frames = New(Role.Client, ReceiveMode.Frames);
         frames.ReceiveData(Wire.Frame(true, (int)Opcode.Text, Wire.Utf8("m")));
         Assert.Equal("m", Wire.Text(Assert.Single(Events(frames)).Frame.Payload.ToArray()));
+    }
+
+    [Fact]
+    public void Violation_AfterAMessage_WaitsForTheApplicationsAnswerToIt()
+    {
+        // Autobahn 3.x/4.x: valid text, then a violation and a ping in one write: the echo, then the
+        // failure, and no pong.
+        var server = New();
+        server.ReceiveData([.. From(server, true, Opcode.Text, Wire.Utf8("first")), .. Wire.Frame(true, 5, []), .. From(server, true, Opcode.Ping, [])]);
+        Assert.Equal([ProtocolEventKind.Message, ProtocolEventKind.Error], Events(server).Select(e => e.Kind));
+        Assert.Empty(Sent(server));
+        server.SendMessage(Opcode.Text, Wire.Utf8("first"), 100);
+        server.Acknowledge();
+        Assert.Equal([Opcode.Text, Opcode.Close], Sent(server).Select(f => f.Opcode));
+    }
+
+    [Fact]
+    public void PeerClose_NotYetTaken_IsAnsweredWhenTheInputEnds()
+    {
+        var client = New(Role.Client);
+        client.ReceiveData(From(client, true, Opcode.Close, CloseBody(1000, "")));
+        client.ReceiveEof(null);
+        Assert.Equal((ushort?)1000, Assert.Single(Sent(client)).CloseCode);
+        Assert.Equal(TransportAction.ShutdownAfterWrite, client.TransportAction);
+    }
+
+    [Fact]
+    public void Finish_WithAViolationWaiting_SendsItsClose()
+    {
+        var server = New();
+        server.ReceiveData(From(server, true, Opcode.Continuation, [1]));
+        server.Finish();
+        Assert.Equal((ushort?)CloseStatus.ProtocolError, Assert.Single(Sent(server)).CloseCode);
+        Assert.Equal(TransportAction.ShutdownAfterWrite, server.TransportAction);
+    }
+
+    [Fact]
+    public void Rest_HandsOnWhateverArrives_AndResumeLetsTheNextOwnerPick()
+    {
+        var client = New(Role.Client, ReceiveMode.Messages, pingInterval: TimeSpan.FromSeconds(30));
+        Timers(client);
+        client.Rest();
+        Assert.Equal([new TimerRequest(ProtocolTimer.Ping, null), new TimerRequest(ProtocolTimer.Pong, null)], Timers(client));
+        client.ReceiveData(From(client, true, Opcode.Ping, []));
+        Assert.Equal(ProtocolEventKind.Frame, Assert.Single(Events(client)).Kind); // a disturbance, not answered
+        Assert.Empty(Sent(client));
+
+        var reused = New(Role.Client, ReceiveMode.Frames, pingInterval: TimeSpan.FromSeconds(30));
+        reused.Rest();
+        reused.Resume();
+        Assert.Equal(ReceiveMode.Undecided, reused.Mode);
+        Assert.True(reused.UseMode(ReceiveMode.Messages));
+        Assert.Contains(new TimerRequest(ProtocolTimer.Ping, TimeSpan.FromSeconds(30)), Timers(reused));
     }
 
     [Theory]

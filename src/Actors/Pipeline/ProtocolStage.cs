@@ -1,0 +1,440 @@
+using System.Runtime.InteropServices;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Stage;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
+using Cosocket.Protocol.Connection;
+using Cosocket.Protocol.Framing;
+
+namespace Cosocket.Actors.Pipeline;
+
+/// <summary>What the protocol stage is told from outside the stream: its settings once the handshake
+/// is done, the receive mode, keepalive on or off.</summary>
+internal sealed record ProtocolConfiguration(ProtocolSettings Settings, RateLimitOptions? RateLimit);
+
+/// <summary>
+/// The protocol stage's materialized side, shared with the code outside the stream. Decisions go in
+/// through the stage's own thread (an async callback); what the facades read synchronously (the read
+/// phase that words a receive timeout, docs/compatibility.md §1.5; whether a frame or message is half
+/// read; the state) comes out as values the stage publishes after each step.
+/// </summary>
+internal sealed class ProtocolControl
+{
+    private readonly Lock _lock = new();
+    private Action<object>? _post;
+    private List<object>? _pending;
+    private int _phase;
+    private bool _atFrameBoundary = true;
+    private bool _inMessage;
+    private int _state;
+    private bool _pendingInput;
+
+    /// <summary>Takes the settings of the handshake's outcome; called before the upgrade is written.</summary>
+    public void Configure(ProtocolConfiguration configuration) => Post(configuration);
+
+    /// <summary>The first receive picked how frames are handed on.</summary>
+    public void UseMode(ReceiveMode mode) => Post(mode);
+
+    /// <summary>The connection rests in a pool (true) or goes to its next owner (false): see <see cref="WebSocketProtocol.Rest"/>.</summary>
+    public void Rest(bool resting) => Post(resting);
+
+    /// <summary>Cuts the connection (the transport's abort): the protocol's close timer passed, or the peer is gone.</summary>
+    internal Action? AbortTransport { get; set; }
+
+    /// <summary>Told, on the stream's thread, when the peer exceeded a rate limit whose policy is to close (for the log).</summary>
+    internal Action? RateExceeded { get; set; }
+
+    public ReadPhase Phase => (ReadPhase)Volatile.Read(ref _phase);
+
+    /// <summary>False while part of a frame has been read but not decoded.</summary>
+    public bool AtFrameBoundary => Volatile.Read(ref _atFrameBoundary);
+
+    /// <summary>True while part of a fragmented message has been read.</summary>
+    public bool InMessage => Volatile.Read(ref _inMessage);
+
+    public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
+
+    /// <summary>True while received frames wait in the protocol for the receiver (held before the first receive, or paced).</summary>
+    public bool HasPendingInput => Volatile.Read(ref _pendingInput);
+
+    /// <summary>The stage runs: what was told before is handed back to it, later calls go to <paramref name="post"/>.</summary>
+    internal List<object>? Started(Action<object> post)
+    {
+        lock (_lock)
+        {
+            _post = post;
+            var pending = _pending;
+            _pending = null;
+            return pending;
+        }
+    }
+
+    internal void Publish(WebSocketProtocol protocol)
+    {
+        Volatile.Write(ref _phase, (int)protocol.Phase);
+        Volatile.Write(ref _atFrameBoundary, protocol.IsAtFrameBoundary);
+        Volatile.Write(ref _inMessage, protocol.InMessage);
+        Volatile.Write(ref _state, (int)protocol.State);
+        Volatile.Write(ref _pendingInput, protocol.HasPendingInput);
+    }
+
+    private void Post(object command)
+    {
+        Action<object>? post;
+        lock (_lock)
+        {
+            post = _post;
+            if (post is null)
+                (_pending ??= []).Add(command);
+        }
+        post?.Invoke(command);
+    }
+}
+
+/// <summary>
+/// The one stage per connection that runs its <see cref="WebSocketProtocol"/>, server or client alike:
+/// bytes from the network go in and come out as <see cref="ProtocolEvent"/>s for the receiver;
+/// commands from the senders go in and come out as bytes for the network, in the order they came.
+/// The protocol's deadlines are this stage's timers, armed only while something waits. Chunks that
+/// queue up while a write is in progress are coalesced into one write.
+/// </summary>
+/// <remarks>
+/// Top: application → network. Bottom: network → application. The stage reads no more input while
+/// events wait for the receiver, and takes no more commands while more than
+/// <see cref="MaxPendingBytes"/> wait to be written.
+/// </remarks>
+internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<OutgoingCommand, ByteString, ByteString, ProtocolEvent>, ProtocolControl>
+{
+    /// <summary>Encoded bytes held by the protocol before the stage stops taking commands.</summary>
+    public const int MaxPendingBytes = 256 * 1024;
+
+    /// <summary>Coalesced writes up to this size are copied into one buffer.</summary>
+    private const int CopyLimit = 16 * 1024;
+
+    private readonly ProtocolSettings _initial;
+
+    /// <param name="initial">The settings until the handshake's are configured (no frame arrives before).</param>
+    public ProtocolStage(ProtocolSettings initial)
+    {
+        _initial = initial;
+        Shape = new BidiShape<OutgoingCommand, ByteString, ByteString, ProtocolEvent>(CommandsIn, BytesOut, BytesIn, EventsOut);
+    }
+
+    public Inlet<OutgoingCommand> CommandsIn { get; } = new("protocol.commands.in");
+    public Outlet<ByteString> BytesOut { get; } = new("protocol.bytes.out");
+    public Inlet<ByteString> BytesIn { get; } = new("protocol.bytes.in");
+    public Outlet<ProtocolEvent> EventsOut { get; } = new("protocol.events.out");
+    public override BidiShape<OutgoingCommand, ByteString, ByteString, ProtocolEvent> Shape { get; }
+
+    public override ILogicAndMaterializedValue<ProtocolControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    {
+        var control = new ProtocolControl();
+        return new LogicAndMaterializedValue<ProtocolControl>(new Logic(this, control), control);
+    }
+
+    private sealed class Logic : TimerGraphStageLogic
+    {
+        private const string RateTimer = "rate";
+
+        private readonly ProtocolStage _stage;
+        private readonly ProtocolControl _control;
+        private readonly List<OutgoingData> _inFlight = [];
+        private WebSocketProtocol? _protocol;
+        private InboundRate? _rate;
+        private bool _paused;
+        private bool _closeCounted;
+
+        public Logic(ProtocolStage stage, ProtocolControl control) : base(stage.Shape)
+        {
+            _stage = stage;
+            _control = control;
+            SetHandler(stage.BytesIn, onPush: OnBytes, onUpstreamFinish: () => OnEnd(null), onUpstreamFailure: OnEnd);
+            SetHandler(stage.EventsOut, onPull: Drive, onDownstreamFinish: _ => { });
+            SetHandler(stage.CommandsIn, onPush: OnCommand, onUpstreamFinish: () => { });
+            SetHandler(stage.BytesOut, onPull: Drive, onDownstreamFinish: cause =>
+            {
+                // The transport is gone: nothing queued will be written.
+                var error = cause as Exception ?? new TransportClosedException();
+                FailAll(_inFlight, error);
+                if (_protocol is { } protocol)
+                {
+                    while (protocol.TryTakeOutgoing(out var data))
+                        Fail(data, error);
+                }
+                Cancel(stage.CommandsIn);
+            });
+        }
+
+        private WebSocketProtocol Protocol => _protocol ??= Open(new ProtocolConfiguration(_stage._initial, null));
+
+        public override void PreStart()
+        {
+            if (_control.Started(GetAsyncCallback<object>(OnControl)) is { } told)
+            {
+                foreach (var command in told)
+                    Apply(command);
+            }
+            Drive();
+        }
+
+        public override void PostStop()
+        {
+            var closed = new TransportClosedException();
+            FailAll(_inFlight, closed);
+            if (_protocol is { } protocol)
+            {
+                while (protocol.TryTakeOutgoing(out var data))
+                    Fail(data, closed);
+            }
+        }
+
+        private WebSocketProtocol Open(ProtocolConfiguration configuration)
+        {
+            var protocol = new WebSocketProtocol(configuration.Settings);
+            protocol.Open();
+            if (configuration.RateLimit is { } limit)
+                _rate = new InboundRate(limit);
+            return protocol;
+        }
+
+        private void OnControl(object command)
+        {
+            Apply(command);
+            Drive();
+        }
+
+        private void Apply(object command)
+        {
+            switch (command)
+            {
+                case ProtocolConfiguration configuration:
+                    _protocol ??= Open(configuration);
+                    break;
+                case ReceiveMode mode:
+                    Protocol.UseMode(mode);
+                    break;
+                case bool resting:
+                    if (resting)
+                        Protocol.Rest();
+                    else
+                        Protocol.Resume();
+                    break;
+            }
+        }
+
+        private void OnBytes()
+        {
+            ByteString chunk = Grab(_stage.BytesIn);
+            _rate?.OweBytes(chunk.Count);
+            CosocketTelemetry.BytesReceived.Add(chunk.Count);
+            Protocol.ReceiveData(chunk.ToReadOnlySpan());
+            Drive();
+        }
+
+        private void OnEnd(Exception? error)
+        {
+            Protocol.ReceiveEof(SocketErrors.Describe(error));
+            Drive();
+        }
+
+        private void OnCommand()
+        {
+            var command = Grab(_stage.CommandsIn);
+            var protocol = Protocol;
+            var status = command.Kind switch
+            {
+                CommandKind.Frame => protocol.SendFrame(command.Fin, (int)command.Opcode, command.Payload, command),
+                CommandKind.Message => protocol.SendMessage(command.Opcode, command.Payload, command.FragmentSize, command),
+                CommandKind.Close => protocol.StartClose(command.Code, command.Payload.Span, command),
+                _ => SendStatus.Queued,
+            };
+            if (command.Kind == CommandKind.Fail)
+                protocol.Fail(command.Code, command.Reason ?? "", ErrorKind.Closed);
+            else if (command.Kind == CommandKind.Finish)
+                protocol.Finish();
+            else if (command.Kind == CommandKind.Acknowledge)
+                protocol.Acknowledge();
+            if (status != SendStatus.Queued)
+                command.Written?.OnFailed(status == SendStatus.AlreadyClosed ? new AlreadyClosedException() : new TransportClosedException(), command.Token);
+            Drive();
+        }
+
+        /// <summary>Does what the protocol asks after each input: timers, events, writes, the transport, more input.</summary>
+        private void Drive()
+        {
+            if (_protocol is not { } protocol)
+            {
+                PullCommands(null);
+                return;
+            }
+            while (protocol.TryTakeTimer(out var timer))
+            {
+                if (timer.Delay is { } delay)
+                    ScheduleOnce(timer.Timer, delay);
+                else
+                    CancelTimer(timer.Timer);
+            }
+            if (!_closeCounted && protocol.FirstClose is { } first)
+            {
+                _closeCounted = true;
+                CosocketTelemetry.CountClose(first.ByPeer ? "peer" : "local", first.Code);
+            }
+            PushEvent(protocol);
+            if (IsAvailable(_stage.BytesOut))
+                Write(protocol);
+            if (protocol.TransportAction == TransportAction.Abort)
+            {
+                _control.Publish(protocol);
+                Abort();
+                return;
+            }
+            PullBytes(protocol);
+            PullCommands(protocol);
+            _control.Publish(protocol);
+        }
+
+        private void PushEvent(WebSocketProtocol protocol)
+        {
+            if (!IsAvailable(_stage.EventsOut) || _paused)
+                return;
+            if (protocol.TryPeekEvent(out var next))
+            {
+                if (StartsMessage(next) && _rate?.TakeMessage() is { } wait)
+                {
+                    OverRate(protocol, wait);
+                    return;
+                }
+                protocol.TryTakeEvent(out next);
+                Push(_stage.EventsOut, next);
+            }
+            if (protocol.IsEventsOver && !IsClosed(_stage.EventsOut))
+                Complete(_stage.EventsOut);
+        }
+
+        /// <summary>A data message counts once, at its first frame; under the frame API a control frame counts too.</summary>
+        private static bool StartsMessage(in ProtocolEvent e) =>
+            e.Kind == ProtocolEventKind.Message || e.Kind == ProtocolEventKind.Frame && e.Frame.Opcode != Opcode.Continuation;
+
+        private void PullBytes(WebSocketProtocol protocol)
+        {
+            if (protocol.HasPendingInput || _paused || HasBeenPulled(_stage.BytesIn) || IsClosed(_stage.BytesIn))
+                return;
+            if (_rate?.PayBytes() is { } owed)
+                OverRate(protocol, owed);
+            else
+                Pull(_stage.BytesIn);
+        }
+
+        private void PullCommands(WebSocketProtocol? protocol)
+        {
+            if (!HasBeenPulled(_stage.CommandsIn) && !IsClosed(_stage.CommandsIn) && (protocol?.BufferedBytes ?? 0) < MaxPendingBytes)
+                Pull(_stage.CommandsIn);
+        }
+
+        /// <summary>
+        /// The peer sent faster than its rate: nothing more is handed on or read until the rate allows
+        /// it (pause), or the connection is failed with 1008 (close).
+        /// </summary>
+        private void OverRate(WebSocketProtocol protocol, TimeSpan wait)
+        {
+            if (_rate!.Options.Policy == RateLimitPolicy.Close)
+            {
+                _rate = null;
+                ConnectionCounters.CountRateLimitClose();
+                _control.RateExceeded?.Invoke();
+                protocol.Fail(CloseStatus.PolicyViolation, RateLimitOptions.Exceeded, ErrorKind.Closed);
+                Drive();
+                return;
+            }
+            _paused = true;
+            ConnectionCounters.CountRateLimitPause();
+            ScheduleOnce(RateTimer, wait);
+        }
+
+        protected override void OnTimer(object timerKey)
+        {
+            if (timerKey is ProtocolTimer timer)
+                Protocol.DeadlinePassed(timer);
+            else
+                _paused = false;
+            Drive();
+        }
+
+        /// <summary>The transport pulls only once its previous write completed: whatever was in flight is written.</summary>
+        private void Write(WebSocketProtocol protocol)
+        {
+            foreach (var data in _inFlight)
+            {
+                if (data.Tag is OutgoingCommand { Written: { } written } command)
+                    written.OnWritten(data.SendLength, command.Token);
+            }
+            _inFlight.Clear();
+            while (protocol.TryTakeOutgoing(out var data))
+                _inFlight.Add(data);
+            if (_inFlight.Count > 0)
+            {
+                var bytes = Coalesce(_inFlight);
+                CosocketTelemetry.BytesSent.Add(bytes.Count);
+                Push(_stage.BytesOut, bytes);
+            }
+            else if (protocol.TransportAction == TransportAction.AbortAfterWrite)
+                Abort();
+            else if (protocol.TransportAction == TransportAction.ShutdownAfterWrite)
+            {
+                Complete(_stage.BytesOut);
+                Cancel(_stage.CommandsIn);
+            }
+        }
+
+        /// <summary>The transport is cut at once (its input is not drained), and this stage stops.</summary>
+        private void Abort()
+        {
+            _control.AbortTransport?.Invoke();
+            FailStage(new TransportClosedException());
+        }
+
+        /// <summary>Small chunks are copied into one buffer (one write, one segment); past
+        /// <see cref="CopyLimit"/> they are chained without copying.</summary>
+        private static ByteString Coalesce(List<OutgoingData> chunks)
+        {
+            if (chunks.Count == 1)
+                return Wrap(chunks[0].Bytes);
+            int total = 0;
+            foreach (var chunk in chunks)
+                total += chunk.Bytes.Length;
+            if (total > CopyLimit)
+            {
+                var all = Wrap(chunks[0].Bytes);
+                for (int i = 1; i < chunks.Count; i++)
+                    all = all.Concat(Wrap(chunks[i].Bytes));
+                return all;
+            }
+            var buffer = new byte[total];
+            int offset = 0;
+            foreach (var chunk in chunks)
+            {
+                chunk.Bytes.Span.CopyTo(buffer.AsSpan(offset));
+                offset += chunk.Bytes.Length;
+            }
+            return ByteString.FromBytes(buffer);
+        }
+
+        private static ByteString Wrap(ReadOnlyMemory<byte> bytes) =>
+            MemoryMarshal.TryGetArray(bytes, out var segment) ? ByteString.FromBytes(segment) : ByteString.CopyFrom(bytes.ToArray());
+
+        private static void FailAll(List<OutgoingData> chunks, Exception error)
+        {
+            foreach (var chunk in chunks)
+                Fail(chunk, error);
+            chunks.Clear();
+        }
+
+        private static void Fail(in OutgoingData data, Exception error)
+        {
+            if (data.Tag is OutgoingCommand { Written: { } written } command)
+                written.OnFailed(error, command.Token);
+        }
+    }
+}
