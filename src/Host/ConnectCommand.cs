@@ -126,7 +126,7 @@ public static class ConnectCommand
         await errors.WriteLineAsync($"connected to {arguments.Url}");
 
         using var sending = new SemaphoreSlim(1); // one send at a time (D10): typed lines and echoes
-        async Task<bool> Send(Func<Task<Actors.Server.SendResult>> send)
+        async Task<bool> Send(Func<Task<Actors.Connections.SendResult>> send)
         {
             await sending.WaitAsync();
             try
@@ -175,7 +175,7 @@ public static class ConnectCommand
     }
 
     private static async Task<int> ReceiveAsync(WebSocketClient client, bool echo, TextWriter output, TextWriter errors,
-        Func<Func<Task<Actors.Server.SendResult>>, Task<bool>> send)
+        Func<Func<Task<Actors.Connections.SendResult>>, Task<bool>> send)
     {
         while (true)
         {

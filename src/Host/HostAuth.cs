@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Configuration;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Security;
 
 namespace Cosocket.Host;

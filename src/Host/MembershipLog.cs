@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.Logging;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Host;
 

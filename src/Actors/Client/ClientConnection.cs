@@ -6,12 +6,13 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
 using Cosocket.Protocol.Connection;
 
 namespace Cosocket.Actors.Client;
 
 /// <summary>A client connection: the handshake is done on the raw stream before the graph exists, so
-/// the graph is transport ⇄ framing, starting with any bytes read past the response head.</summary>
+/// the graph is transport ⇄ protocol stage, starting with any bytes read past the response head.</summary>
 internal sealed class ClientConnection : FrameConnection
 {
     /// <summary>One blueprint per receive limit.</summary>

@@ -6,9 +6,10 @@ using Akka.Actor;
 using Akka.IO;
 using Akka.Streams;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
 using Cosocket.Protocol.Handshake;
+using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Client;
 
@@ -19,7 +20,7 @@ namespace Cosocket.Actors.Client;
 /// connection actor does (<see cref="FrameConnectionActor"/>). It answers <see cref="Connected"/> or
 /// <see cref="ConnectFailed"/>, and stops when the connection ends.
 /// </summary>
-public sealed class ClientConnectionActor : FrameConnectionActor
+internal sealed class ClientConnectionActor : FrameConnectionActor
 {
     internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options, TlsSettings? Tls);
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Streams;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
 
 namespace Cosocket.Actors.Client;
 

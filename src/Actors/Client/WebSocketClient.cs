@@ -3,10 +3,11 @@ using System.Text;
 using Akka.Actor;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
+using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Handshake;
+using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Client;
 

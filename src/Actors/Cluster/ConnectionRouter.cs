@@ -1,5 +1,6 @@
 using System.Globalization;
 using Akka.Actor;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 
 namespace Cosocket.Actors.Cluster;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Configuration;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Cluster;
 
@@ -17,7 +18,7 @@ public sealed class CosocketCluster
     public static Config DefaultConfig { get; } = ConfigurationFactory.ParseString($$"""
         akka.actor {
           serializers.cosocket = "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors"
-          serialization-bindings { "Cosocket.Actors.Cluster.IClusterMessage, Cosocket.Actors" = cosocket }
+          serialization-bindings { "Cosocket.Actors.Connections.IClusterMessage, Cosocket.Actors" = cosocket }
           serialization-identifiers { "Cosocket.Actors.Cluster.ClusterMessageSerializer, Cosocket.Actors" = {{ClusterMessageSerializer.Id}} }
         }
         """);
@@ -135,14 +136,14 @@ public sealed class CosocketCluster
     public Task SubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null)
     {
         ThrowIfInvalid("topic", topic);
-        return _mediator.Ask<SubscribeAck>(new Subscribe(topic, connection), timeout ?? DefaultTimeout);
+        return _mediator.Ask<SubscribeAck>(new Akka.Cluster.Tools.PublishSubscribe.Subscribe(topic, connection), timeout ?? DefaultTimeout);
     }
 
     /// <inheritdoc cref="SubscribeAsync"/>
     public Task UnsubscribeAsync(string topic, IActorRef connection, TimeSpan? timeout = null)
     {
         ThrowIfInvalid("topic", topic);
-        return _mediator.Ask<UnsubscribeAck>(new Unsubscribe(topic, connection), timeout ?? DefaultTimeout);
+        return _mediator.Ask<UnsubscribeAck>(new Akka.Cluster.Tools.PublishSubscribe.Unsubscribe(topic, connection), timeout ?? DefaultTimeout);
     }
 
     private static void ThrowIfInvalid(string kind, string name)

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Cluster;
 

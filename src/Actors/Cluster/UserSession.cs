@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Cluster;
 

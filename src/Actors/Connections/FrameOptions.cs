@@ -33,7 +33,7 @@ public abstract record FrameOptions
     /// is refused and the connection closed as a slow consumer (1008 <c>slow consumer</c>). 1 MiB, as
     /// uWebSockets' <c>maxBackpressure</c>: thousands of chat-sized messages of slack for a peer that
     /// is briefly slow, while a peer that stops reading costs at most this, plus one message, plus the
-    /// 256 KiB the framing stage coalesces into one write. A message larger than the budget still goes
+    /// 256 KiB the protocol stage coalesces into one write. A message larger than the budget still goes
     /// out when nothing waits before it.
     /// </summary>
     public long MaxOutgoingBytes { get; init; } = DefaultMaxOutgoingBytes;

@@ -51,7 +51,7 @@ internal sealed record HandshakeDecision(byte[] Response, bool Upgrade);
 /// <summary>
 /// Reads the HTTP request head from the network side, leaves the decision to the connection, writes
 /// the response it decides on, and then passes bytes through both ways. Bytes the client pipelined
-/// after its head (sanity.t sends the first frame in the same write) go on to the framing stage.
+/// after its head (sanity.t sends the first frame in the same write) go on to the protocol stage.
 /// </summary>
 /// <remarks>Top: application → network. Bottom: network → application.</remarks>
 internal sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape<ByteString, ByteString, ByteString, ByteString>, HandshakeControl>

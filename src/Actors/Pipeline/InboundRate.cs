@@ -4,7 +4,7 @@ using Cosocket.Actors.Connections;
 namespace Cosocket.Actors.Pipeline;
 
 /// <summary>
-/// A connection's <see cref="RateLimitOptions"/> as the framing stage applies them: each message
+/// A connection's <see cref="RateLimitOptions"/> as the protocol stage applies them: each message
 /// takes a token before it is handed on (one that finds none waits, and reading waits with it), and
 /// the bytes of each chunk read are owed and paid before the next read. A chunk larger than the
 /// bucket holds is paid in bucket-sized parts, so nothing goes uncounted.

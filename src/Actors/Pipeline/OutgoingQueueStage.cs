@@ -1,5 +1,6 @@
 using Akka.Streams;
 using Akka.Streams.Stage;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
 
 namespace Cosocket.Actors.Pipeline;

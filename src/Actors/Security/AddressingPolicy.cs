@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Security;
 

@@ -1,3 +1,4 @@
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 
 namespace Cosocket.Actors.Security;

@@ -5,6 +5,7 @@ using System.Text;
 using Cosocket.Actors.Server;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Security;
 

@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Streams;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
+using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol.Handshake;
 
@@ -13,11 +14,11 @@ namespace Cosocket.Actors.Server;
 
 /// <summary>
 /// One server-side WebSocket connection. It owns the connection's graph (transport ⇄ handshake ⇄
-/// framing), hands the upgrade request to the handler mounted on its path, registers the upgraded
+/// protocol stage), hands the upgrade request to the handler mounted on its path, registers the upgraded
 /// connection, and does what every connection actor does (<see cref="FrameConnectionActor"/>).
 /// Never restarted in place; frames do not pass through its mailbox.
 /// </summary>
-public sealed class ConnectionActor : FrameConnectionActor
+internal sealed class ConnectionActor : FrameConnectionActor
 {
     internal sealed record Upgraded(string Path, ServerOptions Options);
     private sealed record Arrived(HandshakeArrival Arrival);
@@ -87,7 +88,7 @@ public sealed class ConnectionActor : FrameConnectionActor
 
     internal override FrameConnection? Connection => _core;
 
-    internal override Security.ConnectionIdentity? Identity => _core?.Identity;
+    internal override ConnectionIdentity? Identity => _core?.Identity;
 
     internal override SendPolicy? Sending => _upgradedWith is { } options
         ? SendPolicy.Of(options)

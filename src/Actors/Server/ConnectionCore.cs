@@ -6,6 +6,7 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
+using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
 
 namespace Cosocket.Actors.Server;
@@ -29,7 +30,7 @@ internal sealed class ConnectionCore : FrameConnection
     public HandshakeControl Handshake { get; }
 
     /// <summary>Who the connection was authenticated as before its upgrade; null when anonymous.</summary>
-    public Security.ConnectionIdentity? Identity { get; set; }
+    public ConnectionIdentity? Identity { get; set; }
 
     /// <summary>The server name the client sent in TLS (SNI), or null.</summary>
     public string? ServerName { get; private init; }

@@ -4,6 +4,7 @@ using Cosocket.Actors.Transport;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Server;
 

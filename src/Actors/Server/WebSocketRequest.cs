@@ -1,4 +1,5 @@
 using System.Net;
+using Cosocket.Actors.Connections;
 using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Server;
@@ -52,7 +53,7 @@ public sealed class WebSocketRequest
     public string? ServerName => Core.ServerName;
 
     /// <summary>Who the listener's authenticator found the request to come from; null when anonymous.</summary>
-    public Security.ConnectionIdentity? Identity
+    public ConnectionIdentity? Identity
     {
         get => Core.Identity;
         internal set => Core.Identity = value;

@@ -1,9 +1,10 @@
 using System.Text;
 using Akka.Actor;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
 using Cosocket.Protocol.Handshake;
+using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Server;
 
@@ -52,7 +53,7 @@ public sealed class WebSocketServer
 
     /// <summary>Who the connection was authenticated as before its upgrade (the user and the token's
     /// claims); null when anonymous.</summary>
-    public Security.ConnectionIdentity? Identity => _core.Identity;
+    public ConnectionIdentity? Identity => _core.Identity;
 
     /// <summary>The subprotocol confirmed in the 101 response, or null.</summary>
     public string? Protocol { get; private init; }

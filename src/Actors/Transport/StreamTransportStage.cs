@@ -15,7 +15,7 @@ namespace Cosocket.Actors.Transport;
 /// Why not Akka.NET's own Streams TCP: it writes one element per ack, holds a read buffer of
 /// <c>maximum-frame-size</c> for each connection's whole life, and has no TLS stage. Here a read is
 /// started only on demand, and begins with a zero-byte read, so an idle connection holds no buffer;
-/// a write is awaited before the next element is pulled, so the stage upstream (the framing stage)
+/// a write is awaited before the next element is pulled, so the stage upstream (the protocol stage)
 /// knows that everything it pushed before a pull has been handed to the socket. Reads and writes run
 /// at the same time; completing the inlet shuts the sending side down once the last write is done.
 /// When the reader goes away first (a protocol error ended the inbound side), input is still read and

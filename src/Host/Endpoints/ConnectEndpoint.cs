@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cosocket.Actors.Cluster;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Security;
 using Cosocket.Actors.Server;
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using Cosocket.Actors.Cluster;
+using Cosocket.Actors.Connections;
 
 namespace Cosocket.Actors.Tests.Cluster;
 

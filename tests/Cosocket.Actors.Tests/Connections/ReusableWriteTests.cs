@@ -1,4 +1,5 @@
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
 
 namespace Cosocket.Actors.Tests.Connections;
 

@@ -4,6 +4,7 @@ using Akka.TestKit.Xunit2;
 using Cosocket.Actors.Client;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
+using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Tests.Server;
 using Cosocket.Protocol;
 

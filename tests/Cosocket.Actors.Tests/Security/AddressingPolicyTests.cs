@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Security;
 
 namespace Cosocket.Actors.Tests.Security;

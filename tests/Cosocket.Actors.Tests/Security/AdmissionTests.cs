@@ -1,5 +1,6 @@
 using System.Text;
 using Akka.TestKit.Xunit2;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Security;
 using Cosocket.Actors.Server;
 using Cosocket.Actors.Tests.Server;

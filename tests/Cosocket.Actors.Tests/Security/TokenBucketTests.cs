@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Pipeline;
 
 namespace Cosocket.Actors.Tests.Security;
 

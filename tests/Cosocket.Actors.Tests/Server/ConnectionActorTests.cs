@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 using Cosocket.Protocol;
 

@@ -5,6 +5,7 @@ using Akka.TestKit.Xunit2;
 using Cosocket.Actors.Cluster;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
+using Cosocket.Actors.Sessions;
 using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Tests.Server;

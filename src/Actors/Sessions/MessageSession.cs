@@ -1,14 +1,14 @@
 using System.Text;
 using System.Text.Unicode;
 using Akka.Actor;
-using Cosocket.Protocol.Connection;
-using Cosocket.Actors.Server;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
+using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Messages;
+using Cosocket.Protocol;
 
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Sessions;
 
 /// <summary>
 /// The message layer beside the seed's frame API, shared by the server and client objects: whole

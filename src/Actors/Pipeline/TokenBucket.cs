@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Pipeline;
 
 /// <summary>
 /// A token bucket that refills from the clock when it is asked, not from a timer: the bucket of

@@ -1,13 +1,13 @@
 using System.Text;
 using Akka.Actor;
 using Akka.Event;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
-using Cosocket.Actors.Server;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
 using Cosocket.Protocol.Framing;
+using Cosocket.Protocol;
 
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Sessions;
 
 /// <summary>How a connection sends what it is told to send.</summary>
 /// <param name="FragmentSize">Messages delivered to the connection go out in frames of at most this payload.</param>
@@ -24,7 +24,7 @@ internal readonly record struct SendPolicy(long MaxSendLen, long MaxOutgoingByte
 /// one waits), the slow-consumer policy, and stopping when the connection has ended. The protocol's
 /// own deadlines (close timeout, keepalive) are its stage's timers.
 /// </summary>
-public abstract class FrameConnectionActor : UntypedActor, IWithTimers
+internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
 {
     /// <summary>An operation began waiting with a deadline before the check already scheduled:
     /// check the deadlines after <paramref name="Delay"/>.</summary>
@@ -48,7 +48,7 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
 
     /// <summary>The reason (with 1008) a connection is closed with when a message sent to it finds its
     /// outgoing byte budget spent (<see cref="FrameOptions.MaxOutgoingBytes"/>).</summary>
-    public const string SlowConsumer = "slow consumer";
+    public const string SlowConsumer = DeliveryResult.SlowConsumer;
 
     private const string DeadlineTimer = "deadlines";
 
@@ -97,14 +97,14 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
             case SendPing m:
                 Send(Opcode.Ping, m.Data);
                 break;
-            case Cluster.Deliver m:
+            case Deliver m:
                 Deliver(m);
                 break;
-            case Cluster.SendToConnection m:
+            case SendToConnection m:
                 Sender.Tell(Deliver(m.Message));
                 break;
-            case Cluster.GetConnectionIdentity m:
-                Sender.Tell(new Cluster.ConnectionIdentityResult(m.ConnectionId, Identity?.User,
+            case GetConnectionIdentity m:
+                Sender.Tell(new ConnectionIdentityResult(m.ConnectionId, Identity?.User,
                     Identity is { } identity ? [.. identity.Principal.Claims.Select(c => new KeyValuePair<string, string>(c.Type, c.Value))] : [], null));
                 break;
             case CloseConnection m:
@@ -127,7 +127,7 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
 
     /// <summary>Who the connection was authenticated as at its handshake; null when anonymous (and for clients).</summary>
-    internal virtual Security.ConnectionIdentity? Identity => null;
+    internal virtual ConnectionIdentity? Identity => null;
 
     /// <summary>The connection, once its graph exists.</summary>
     internal abstract FrameConnection? Connection { get; }
@@ -259,21 +259,21 @@ public abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// fragment size when it is larger), queued at once, never waiting. The result says whether the
     /// connection took it.
     /// </summary>
-    private Cluster.DeliveryResult Deliver(Cluster.Deliver message)
+    private DeliveryResult Deliver(Deliver message)
     {
         if (Sending is not { } policy || Connection is not { } connection || NoMoreSends)
-            return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.Closed);
+            return DeliveryResult.Failure(DeliveryResult.Closed);
         var opcode = message.IsText ? Opcode.Text : Opcode.Binary;
         switch (connection.TryPost(opcode, message.Data, policy.FragmentSize))
         {
             case PostResult.Queued:
                 CosocketTelemetry.MessagesSent.Add(1);
-                return new Cluster.DeliveryResult(1, null);
+                return new DeliveryResult(1, null);
             case PostResult.OverBudget:
                 OnOverBudget(connection, policy);
-                return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.SlowConsumer);
+                return DeliveryResult.Failure(DeliveryResult.SlowConsumer);
             default:
-                return Cluster.DeliveryResult.Failure(Cluster.DeliveryResult.Closed);
+                return DeliveryResult.Failure(DeliveryResult.Closed);
         }
     }
 

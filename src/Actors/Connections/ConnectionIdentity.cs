@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace Cosocket.Actors.Security;
+namespace Cosocket.Actors.Connections;
 
 /// <summary>
 /// Who a connection belongs to, established at the handshake before the 101: the user (the token's

@@ -1,4 +1,4 @@
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Sessions;
 
 /// <summary>
 /// Deadlines of a connection's pending receive and send. The caller arms one around an operation

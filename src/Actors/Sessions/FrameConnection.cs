@@ -4,13 +4,14 @@ using Akka.Actor;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
+using Cosocket.Protocol;
 
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Sessions;
 
 /// <summary>
 /// What every WebSocket connection shares, server or client: its materialized graph (transport ⇄

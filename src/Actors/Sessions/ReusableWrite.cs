@@ -1,7 +1,7 @@
 using System.Threading.Tasks.Sources;
 using Cosocket.Actors.Pipeline;
 
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Sessions;
 
 /// <summary>
 /// The completion of a connection's awaited sends, reused from one send to the next: a connection has

@@ -1,4 +1,4 @@
-namespace Cosocket.Actors.Server;
+namespace Cosocket.Actors.Connections;
 
 /// <summary>The seed's <c>bytes, err</c>: the bytes written to the connection (the whole frame,
 /// header included), or null and the error.</summary>

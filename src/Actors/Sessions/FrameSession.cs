@@ -1,12 +1,12 @@
 using Akka.Actor;
+using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
-using Cosocket.Actors.Server;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
+using Cosocket.Protocol;
 
-namespace Cosocket.Actors.Connections;
+namespace Cosocket.Actors.Sessions;
 
 /// <summary>Why a read ended without an event: a timeout (not fatal), or the end of the events; the seed's words.</summary>
 internal readonly record struct ReadError(ErrorKind Kind, string Err);
