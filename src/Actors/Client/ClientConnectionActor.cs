@@ -26,7 +26,7 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
 
     /// <summary>What a <c>wss://</c> connect needs: the server name (SNI), verification, a client certificate.</summary>
     internal sealed record TlsSettings(string ServerName, bool Verify, X509Certificate2Collection? Trusted, X509Certificate2? ClientCertificate);
-    internal sealed record Connected(ClientConnection Connection, string RawHeader);
+    internal sealed record Connected(FrameConnection Connection, string RawHeader);
     internal sealed record ConnectFailed(string Err, string? RawHeader);
 
     private enum Step { Connecting, TlsHandshake, SendingRequest, ReceivingResponse }
@@ -37,7 +37,7 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
 
     private readonly string _id;
     private readonly IMaterializer _materializer;
-    private ClientConnection? _connection;
+    private FrameConnection? _connection;
     private ClientOptions? _options;
     private Socket? _socket;
     private CancellationTokenSource? _connecting;
@@ -255,8 +255,8 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
     {
         Timers.Cancel("step");
         var options = _options!;
-        _connection = ClientConnection.Start(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
-            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, _materializer);
+        _connection = FrameConnection.StartClient(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
+            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, !options.SendUnmasked, _materializer);
         StopWhenClosed(_connection);
         _replyTo.Tell(new Connected(_connection, done.RawHeader));
     }

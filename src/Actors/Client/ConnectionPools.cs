@@ -35,9 +35,9 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
 
     internal sealed record Acquire(string PoolKey, int? PoolSize, int? Backlog, TimeSpan? Timeout);
     internal sealed record OpenNew(IActorRef Connection, string Id);
-    internal sealed record Reuse(IActorRef Connection, ClientConnection Established);
+    internal sealed record Reuse(IActorRef Connection, FrameConnection Established);
     internal sealed record AcquireFailed(string Err);
-    internal sealed record Release(string PoolKey, IActorRef Connection, ClientConnection Established, TimeSpan? MaxIdleTimeout, int? PoolSize);
+    internal sealed record Release(string PoolKey, IActorRef Connection, FrameConnection Established, TimeSpan? MaxIdleTimeout, int? PoolSize);
     internal sealed record Released;
     internal sealed record IdleDisturbed(IActorRef Connection);
     public sealed record GetPoolStats(string PoolKey);
@@ -45,7 +45,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
     private sealed record WaiterTimedOut(string PoolKey, long Id);
     private sealed record IdleExpired(IActorRef Connection, long Generation);
 
-    private sealed record Idle(IActorRef Connection, ClientConnection Established, long Generation);
+    private sealed record Idle(IActorRef Connection, FrameConnection Established, long Generation);
     private sealed record Waiter(long Id, IActorRef ReplyTo);
 
     private sealed class Pool(int size, int? limit, int backlog)

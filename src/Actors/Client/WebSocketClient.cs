@@ -59,7 +59,7 @@ public sealed class WebSocketClient
     public bool Closed => _closed;
 
     /// <summary>The established connection, for tests that need to wait on its queues.</summary>
-    internal ClientConnection? Established => _session?.Connection as ClientConnection;
+    internal FrameConnection? Established => _session?.Connection;
 
     /// <summary>The connection actor once connected: <c>Tell</c> it to send, close or subscribe.</summary>
     public IActorRef? Connection => _session?.Connection.Self;
@@ -156,7 +156,7 @@ public sealed class WebSocketClient
         return colon > 0 && host.IndexOf(':') == colon ? host[..colon] : host;
     }
 
-    private void Attach(ClientConnection connection, string poolKey)
+    private void Attach(FrameConnection connection, string poolKey)
     {
         _fatalBefore = Fatal;
         _session = new FrameSession(connection, _options.EffectiveMaxSendLen, _options.Timeout);
@@ -181,7 +181,7 @@ public sealed class WebSocketClient
             return (null, NotInitialized);
         if (_socketClosed)
             return (null, SocketErrors.Closed);
-        var connection = (ClientConnection)_session.Connection;
+        var connection = _session.Connection;
         if (Fatal || _closed || _closeReceived || _messages!.IsClosing || connection.Incoming.IsCompleted)
             return (null, "invalid connection");
         if (connection.Incoming.Count > 0 || connection.Protocol.HasPendingInput || !connection.Protocol.AtFrameBoundary || _messages.InMessage)

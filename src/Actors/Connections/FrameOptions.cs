@@ -25,7 +25,10 @@ public abstract record FrameOptions
 
     /// <summary>Once this side has closed (a handler returned, <c>close()</c>, a close was told), the
     /// time the peer has to close its side before the connection is cut: 5 s.</summary>
-    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan CloseTimeout { get; init; } = DefaultCloseTimeout;
+
+    /// <summary>The default of <see cref="CloseTimeout"/>: 5 s.</summary>
+    public static readonly TimeSpan DefaultCloseTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// The outgoing byte budget: bytes of frames that may wait to be written before an awaited send
@@ -58,6 +61,15 @@ public abstract record FrameOptions
     /// <summary>What the connection's protocol needs of these options.</summary>
     internal Protocol.Connection.ProtocolSettings ToProtocolSettings(Protocol.Connection.Role role, bool masked) =>
         new(role, EffectiveMaxRecvLen, Messages.MaxMessageLen, Messages.ValidateUtf8, masked, CloseTimeout, Messages.PingInterval, Messages.PongTimeout);
+
+    /// <summary>A connection's settings before its handshake configures it (no frame is decoded before):
+    /// the defaults, with <paramref name="maxRecvLen"/>.</summary>
+    internal static Protocol.Connection.ProtocolSettings InitialSettings(Protocol.Connection.Role role, long maxRecvLen)
+    {
+        var messages = new MessageOptions();
+        return new(role, maxRecvLen, messages.MaxMessageLen, messages.ValidateUtf8, role == Protocol.Connection.Role.Client,
+            DefaultCloseTimeout, messages.PingInterval, messages.PongTimeout);
+    }
 
     /// <summary>Why these options cannot be used, or null.</summary>
     public virtual string? Validate()

@@ -68,7 +68,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
                 if (_core is null)
                     _securing.Cancel();
                 else
-                    _core.Transport.Abort("handshake timeout");
+                    _core.Connection.Transport.Abort("handshake timeout");
                 break;
             case Secured m:
                 StartGraph(m.Stream, m.Stream.TargetHostName);
@@ -86,7 +86,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
     public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls = null) =>
         Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer, tls));
 
-    internal override FrameConnection? Connection => _core;
+    internal override FrameConnection? Connection => _core?.Connection;
 
     internal override ConnectionIdentity? Identity => _core?.Identity;
 
@@ -153,7 +153,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
     {
         _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
         _core.Handshake.Arrival.PipeTo(Self, success: arrival => new Arrived(arrival));
-        StopWhenClosed(_core);
+        StopWhenClosed(_core.Connection);
     }
 
     private void OnArrival(HandshakeArrival arrival)

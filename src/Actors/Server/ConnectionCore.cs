@@ -1,28 +1,33 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Akka.Actor;
-using Akka.IO;
 using Akka.Streams;
-using Akka.Streams.Dsl;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Sessions;
-using Cosocket.Actors.Transport;
 
 namespace Cosocket.Actors.Server;
 
-/// <summary>A server connection: the shared frame connection, its handshake stage and the listener's options.</summary>
-internal sealed class ConnectionCore : FrameConnection
+/// <summary>What the server side adds to a <see cref="FrameConnection"/> until and after its upgrade:
+/// the handshake stage's control, the listener's options and registry, the TLS server name, and who
+/// the connection was authenticated as.</summary>
+internal sealed class ConnectionCore
 {
-    /// <summary>One blueprint per (max_header_len, receive limit): a listener's connections share one.</summary>
-    private static readonly ConcurrentDictionary<(int MaxHeaderLen, long MaxRecvLen), IRunnableGraph<Graph<HandshakeControl>>> s_blueprints = new();
-
-    private ConnectionCore(ServerOptions options, string id, EndPoint? remote, IActorRef self, Graph<HandshakeControl> graph)
-        : base(id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport)
+    private ConnectionCore(FrameConnection connection, HandshakeControl handshake, ServerOptions options, IActorRef registry, string? serverName)
     {
+        Connection = connection;
+        Handshake = handshake;
         Options = options;
-        Handshake = graph.Handshake;
+        Registry = registry;
+        ServerName = serverName;
     }
+
+    public FrameConnection Connection { get; }
+
+    public string Id => Connection.Id;
+
+    public EndPoint? RemoteEndPoint => Connection.RemoteEndPoint;
+
+    public IActorRef Self => Connection.Self;
 
     /// <summary>The listener's options: what <c>new</c> uses when its caller gives none.</summary>
     public ServerOptions Options { get; }
@@ -33,10 +38,10 @@ internal sealed class ConnectionCore : FrameConnection
     public ConnectionIdentity? Identity { get; set; }
 
     /// <summary>The server name the client sent in TLS (SNI), or null.</summary>
-    public string? ServerName { get; private init; }
+    public string? ServerName { get; }
 
     /// <summary>The listener's registry, which the connection joins once upgraded.</summary>
-    public IActorRef Registry { get; private init; } = ActorRefs.Nobody;
+    public IActorRef Registry { get; }
 
     /// <summary>Refuses the upgrade with <paramref name="error"/>'s status and text (counted by status);
     /// the connection then closes.</summary>
@@ -50,10 +55,7 @@ internal sealed class ConnectionCore : FrameConnection
     public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, IActorRef registry, Stream stream, Action shutdownSend,
         ServerOptions options, IMaterializer materializer, string? serverName = null)
     {
-        var blueprint = s_blueprints.GetOrAdd((options.MaxHeaderLen, options.EffectiveMaxRecvLen), key =>
-            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)),
-                new ServerOptions { MaxRecvLen = key.MaxRecvLen }.ToProtocolSettings(Cosocket.Protocol.Connection.Role.Server, masked: false)));
-        var graph = Run(blueprint, stream, shutdownSend, ByteString.Empty, materializer);
-        return new ConnectionCore(options, id, remote, self, graph) { ServerName = serverName, Registry = registry };
+        var (connection, handshake) = FrameConnection.StartServer(id, remote, self, stream, shutdownSend, options.MaxHeaderLen, options.EffectiveMaxRecvLen, materializer);
+        return new ConnectionCore(connection, handshake, options, registry, serverName);
     }
 }

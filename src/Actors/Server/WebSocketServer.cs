@@ -38,7 +38,7 @@ public sealed class WebSocketServer
     private WebSocketServer(ConnectionCore core, ServerOptions options)
     {
         _core = core;
-        _session = new FrameSession(core, options.EffectiveMaxSendLen, options.Timeout);
+        _session = new FrameSession(core.Connection, options.EffectiveMaxSendLen, options.Timeout);
         _messages = new MessageSession(_session, options);
     }
 
@@ -90,7 +90,7 @@ public sealed class WebSocketServer
             return (null, bad.Message);
         }
         var server = new WebSocketServer(request.Core, options) { Protocol = protocol };
-        request.Core.Configure(options, Cosocket.Protocol.Connection.Role.Server, options.SendMasked);
+        request.Core.Connection.Configure(options, options.SendMasked);
         try
         {
             await request.Core.Handshake.AcceptAsync(response).ConfigureAwait(false);

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
+using Akka;
 using Akka.Actor;
 using Akka.IO;
 using Akka.Streams;
@@ -14,21 +16,28 @@ using Cosocket.Protocol;
 namespace Cosocket.Actors.Sessions;
 
 /// <summary>
-/// What every WebSocket connection shares, server or client: its materialized graph (transport ⇄
-/// [handshake ⇄] protocol stage), the queues of commands and events, the deadlines of the seed's
-/// receives and sends, and the subscribers. Its actor owns it; the seed API objects use it directly,
+/// One WebSocket connection, server or client (<see cref="Role"/>): its materialized graph (transport
+/// ⇄ [the server's handshake stage ⇄] protocol stage), the queues of commands and events, the
+/// deadlines of the seed's receives and sends, and the subscribers. Its actor owns it; the seed API objects use it directly,
 /// so frames pass neither through the actor's mailbox nor through the thread pool: events and write
 /// completions resume their waiters on the stream's own thread. The connection's protocol state is
 /// the protocol stage's alone (<see cref="WebSocketProtocol"/>); this holds none of it.
 /// </summary>
-internal class FrameConnection
+internal sealed class FrameConnection
 {
+    /// <summary>One server blueprint per (max_header_len, receive limit): a listener's connections share one.</summary>
+    private static readonly ConcurrentDictionary<(int MaxHeaderLen, long MaxRecvLen), IRunnableGraph<Graph<HandshakeControl>>> s_serverBlueprints = new();
+
+    /// <summary>One client blueprint per receive limit.</summary>
+    private static readonly ConcurrentDictionary<long, IRunnableGraph<Graph<NotUsed>>> s_clientBlueprints = new();
+
     private readonly OutgoingQueue _outgoing;
     private ImmutableArray<IActorRef> _subscribers = [];
 
-    protected FrameConnection(string id, EndPoint? remote, IActorRef self, OutgoingQueue outgoing, IncomingQueue incoming,
+    private FrameConnection(Role role, string id, EndPoint? remote, IActorRef self, OutgoingQueue outgoing, IncomingQueue incoming,
         ProtocolControl protocol, TransportHandle transport)
     {
+        Role = role;
         Id = id;
         RemoteEndPoint = remote;
         Self = self;
@@ -41,6 +50,7 @@ internal class FrameConnection
         protocol.AbortTransport = () => transport.Abort();
     }
 
+    public Role Role { get; }
     public string Id { get; }
     public EndPoint? RemoteEndPoint { get; }
     public IActorRef Self { get; }
@@ -59,8 +69,40 @@ internal class FrameConnection
 
     public void Unsubscribe(IActorRef subscriber) => ImmutableInterlocked.Update(ref _subscribers, s => s.Remove(subscriber));
 
+    /// <summary>
+    /// A server connection over an accepted <paramref name="stream"/>: its handshake stage reads the
+    /// request head and waits for the handler's decision (<see cref="HandshakeControl"/>); the
+    /// protocol is configured when the handler upgrades.
+    /// </summary>
+    public static (FrameConnection Connection, HandshakeControl Handshake) StartServer(string id, EndPoint? remote, IActorRef self,
+        Stream stream, Action shutdownSend, int maxHeaderLen, long maxRecvLen, IMaterializer materializer)
+    {
+        var blueprint = s_serverBlueprints.GetOrAdd((maxHeaderLen, maxRecvLen), key =>
+            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)), FrameOptions.InitialSettings(Role.Server, key.MaxRecvLen)));
+        var graph = blueprint.Run(materializer);
+        graph.Transport.Attach(stream, shutdownSend, ByteString.Empty);
+        return (new FrameConnection(Role.Server, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport), graph.Handshake);
+    }
+
+    /// <summary>
+    /// A client connection over <paramref name="stream"/>, whose handshake was done before the graph
+    /// existed: it starts with <paramref name="alreadyRead"/> (bytes read past the response head),
+    /// decoded with <paramref name="options"/>.
+    /// </summary>
+    public static FrameConnection StartClient(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
+        ByteString alreadyRead, FrameOptions options, bool masked, IMaterializer materializer)
+    {
+        var blueprint = s_clientBlueprints.GetOrAdd(options.EffectiveMaxRecvLen, limit =>
+            Blueprint(BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>()), FrameOptions.InitialSettings(Role.Client, limit)));
+        var graph = blueprint.Run(materializer);
+        var connection = new FrameConnection(Role.Client, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport);
+        connection.Configure(options, masked);
+        graph.Transport.Attach(stream, shutdownSend, alreadyRead);
+        return connection;
+    }
+
     /// <summary>The parts of a materialized connection graph.</summary>
-    protected sealed record Graph<THandshake>(OutgoingQueue Outgoing, IncomingQueue Incoming, ProtocolControl Protocol, THandshake Handshake, TransportHandle Transport);
+    private sealed record Graph<THandshake>(OutgoingQueue Outgoing, IncomingQueue Incoming, ProtocolControl Protocol, THandshake Handshake, TransportHandle Transport);
 
     /// <summary>
     /// The blueprint outgoing queue → protocol → <paramref name="handshake"/> → transport → protocol →
@@ -69,7 +111,7 @@ internal class FrameConnection
     /// what setting up a connection would otherwise cost, and each would keep its own copy.
     /// <paramref name="initial"/> holds until the handshake configures the connection.
     /// </summary>
-    protected static IRunnableGraph<Graph<THandshake>> Blueprint<THandshake>(
+    private static IRunnableGraph<Graph<THandshake>> Blueprint<THandshake>(
         BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, ProtocolSettings initial)
     {
         var protocol = BidiFlow.FromGraph(new ProtocolStage(initial));
@@ -82,19 +124,6 @@ internal class FrameConnection
                 var (outgoing, ((protocolControl, handshakeControl), transportHandle)) = left;
                 return new Graph<THandshake>(outgoing, incoming, protocolControl, handshakeControl, transportHandle);
             });
-    }
-
-    /// <summary>Materializes <paramref name="blueprint"/> over <paramref name="stream"/>, starting with
-    /// <paramref name="alreadyRead"/> (bytes read past a handshake done before the graph existed, which
-    /// are decoded with <paramref name="settings"/> when given).</summary>
-    protected static Graph<THandshake> Run<THandshake>(IRunnableGraph<Graph<THandshake>> blueprint, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, IMaterializer materializer, (FrameOptions Options, Role Role, bool Masked)? settings = null)
-    {
-        var graph = blueprint.Run(materializer);
-        if (settings is var (options, role, masked))
-            Configure(graph.Protocol, graph.Outgoing, options, role, masked);
-        graph.Transport.Attach(stream, shutdownSend, alreadyRead);
-        return graph;
     }
 
     /// <summary>
@@ -153,13 +182,11 @@ internal class FrameConnection
     /// what the reader sent before (the queue keeps the order).</summary>
     public void PostAcknowledge() => _outgoing.PostControl(new OutgoingCommand(CommandKind.Acknowledge));
 
-    /// <summary>Takes the settings of <paramref name="options"/> and the outgoing byte budget; called
-    /// before the upgrade is written.</summary>
-    public void Configure(FrameOptions options, Role role, bool masked) => Configure(Protocol, _outgoing, options, role, masked);
-
-    private static void Configure(ProtocolControl protocol, OutgoingQueue outgoing, FrameOptions options, Role role, bool masked)
+    /// <summary>Takes the settings of <paramref name="options"/> and the outgoing byte budget; a server
+    /// calls it before the upgrade is written, a client before its first byte is read.</summary>
+    public void Configure(FrameOptions options, bool masked)
     {
-        outgoing.Budget = options.MaxOutgoingBytes;
-        protocol.Configure(new ProtocolConfiguration(options.ToProtocolSettings(role, masked), options.RateLimit));
+        _outgoing.Budget = options.MaxOutgoingBytes;
+        Protocol.Configure(new ProtocolConfiguration(options.ToProtocolSettings(Role, masked), options.RateLimit));
     }
 }

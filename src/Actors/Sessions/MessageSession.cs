@@ -48,7 +48,7 @@ internal sealed class MessageSession
     private bool CloseSent => Volatile.Read(ref _closeSent) != 0;
 
     /// <summary>True once a close frame was sent or received, or the connection is ending: it cannot be reused.</summary>
-    public bool IsClosing => CloseSent || _closeReceived || Connection.Protocol.State != ConnectionState.Open;
+    public bool IsClosing => CloseSent || _closeReceived || Connection.Protocol.State >= ConnectionState.Closing;
 
     /// <summary>True while part of a fragmented message has been received.</summary>
     public bool InMessage => Connection.Protocol.InMessage;
