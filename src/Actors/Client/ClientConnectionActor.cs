@@ -97,7 +97,8 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
             TaskContinuationOptions.ExecuteSynchronously);
     }
 
-    public static Props Props(string id, IMaterializer materializer) => Akka.Actor.Props.Create(() => new ClientConnectionActor(id, materializer));
+    public static Props Props(string id, IMaterializer materializer) =>
+        Akka.Actor.Props.Create(() => new ClientConnectionActor(id, materializer)).WithDispatcher(ConnectionDispatcher.Id);
 
     internal override FrameConnection? Connection => _connection;
 

@@ -59,7 +59,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
         public LinkedList<Waiter> Waiters { get; } = [];
     }
 
-    private readonly IMaterializer _materializer = Context.Materializer();
+    private readonly IMaterializer _materializer = ConnectionDispatcher.Materializer(Context);
     private readonly Dictionary<string, Pool> _pools = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _poolOf = [];
     private long _next;

@@ -84,7 +84,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
     }
 
     public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer, tls));
+        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer, tls)).WithDispatcher(ConnectionDispatcher.Id);
 
     internal override FrameConnection? Connection => _core?.Connection;
 

@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Streams;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
 
 namespace Cosocket.Actors.Server;
 
@@ -51,7 +52,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // One materializer for all of this listener's connections: a materializer per connection would
     // cost each one a supervisor actor of its own.
-    private readonly IMaterializer _materializer = Context.Materializer();
+    private readonly IMaterializer _materializer = ConnectionDispatcher.Materializer(Context);
     // The connection children; the materializer's supervisor is a child too, and is not one of them.
     private readonly HashSet<IActorRef> _connections = [];
     private IActorRef? _drainRequester;
