@@ -40,6 +40,14 @@ internal sealed class ProtocolControl
     /// <summary>The connection rests in a pool (true) or goes to its next owner (false): see <see cref="WebSocketProtocol.Rest"/>.</summary>
     public void Rest(bool resting) => Post(resting);
 
+    /// <summary>The connection's owner is gone: the stage stops, whatever is left (its actor's last word).</summary>
+    public void Stop() => Post(StopCommand.Instance);
+
+    internal sealed class StopCommand
+    {
+        public static StopCommand Instance { get; } = new();
+    }
+
     /// <summary>Cuts the connection (the transport's abort): the protocol's close timer passed, or the peer is gone.</summary>
     internal Action? AbortTransport { get; set; }
 
@@ -55,6 +63,13 @@ internal sealed class ProtocolControl
     public bool InMessage => Volatile.Read(ref _inMessage);
 
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
+
+    /// <summary>The peer's close once the protocol has handed it to the receiver, who may not have
+    /// read it yet when the connection is gone; null before.</summary>
+    public CloseResult? PeerClose { get; private set; }
+
+    internal void OnPeerClose(in ProtocolEvent close) =>
+        PeerClose = new CloseResult(close.Code, System.Text.Encoding.UTF8.GetString(close.Payload!), null);
 
     /// <summary>True while received frames wait in the protocol for the receiver (held before the first receive, or paced).</summary>
     public bool HasPendingInput => Volatile.Read(ref _pendingInput);
@@ -93,19 +108,24 @@ internal sealed class ProtocolControl
     }
 }
 
+/// <summary>The queues a connection's senders and receiver use, and the control of its protocol stage.</summary>
+internal sealed record ProtocolPorts(OutgoingQueue Outgoing, IncomingQueue Incoming, ProtocolControl Control);
+
 /// <summary>
 /// The one stage per connection that runs its <see cref="WebSocketProtocol"/>, server or client alike:
-/// bytes from the network go in and come out as <see cref="ProtocolEvent"/>s for the receiver;
-/// commands from the senders go in and come out as bytes for the network, in the order they came.
-/// The protocol's deadlines are this stage's timers, armed only while something waits. Chunks that
-/// queue up while a write is in progress are coalesced into one write.
+/// bytes from the network go in and come out as <see cref="ProtocolEvent"/>s in the connection's
+/// <see cref="IncomingQueue"/>; commands from the senders' <see cref="OutgoingQueue"/> go in, in the
+/// order they were handed over, and come out as bytes for the network. The protocol's deadlines are
+/// this stage's timers, armed only while something waits. Chunks that queue up while a write is in
+/// progress are coalesced into one write.
 /// </summary>
 /// <remarks>
-/// Top: application → network. Bottom: network → application. The stage reads no more input while
-/// events wait for the receiver, and takes no more commands while more than
-/// <see cref="MaxPendingBytes"/> wait to be written.
+/// In: bytes received; out: bytes to send. The stage reads no more input while events wait for the
+/// receiver (or the incoming queue is full), and takes no more commands while more than
+/// <see cref="MaxPendingBytes"/> wait to be written. It outlives its ports until the receiver has
+/// every event, or the connection's actor stops it.
 /// </remarks>
-internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<OutgoingCommand, ByteString, ByteString, ProtocolEvent>, ProtocolControl>
+internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<ByteString, ByteString>, ProtocolPorts>
 {
     /// <summary>Encoded bytes held by the protocol before the stage stops taking commands.</summary>
     public const int MaxPendingBytes = 256 * 1024;
@@ -119,19 +139,17 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
     public ProtocolStage(ProtocolSettings initial)
     {
         _initial = initial;
-        Shape = new BidiShape<OutgoingCommand, ByteString, ByteString, ProtocolEvent>(CommandsIn, BytesOut, BytesIn, EventsOut);
+        Shape = new FlowShape<ByteString, ByteString>(BytesIn, BytesOut);
     }
 
-    public Inlet<OutgoingCommand> CommandsIn { get; } = new("protocol.commands.in");
-    public Outlet<ByteString> BytesOut { get; } = new("protocol.bytes.out");
     public Inlet<ByteString> BytesIn { get; } = new("protocol.bytes.in");
-    public Outlet<ProtocolEvent> EventsOut { get; } = new("protocol.events.out");
-    public override BidiShape<OutgoingCommand, ByteString, ByteString, ProtocolEvent> Shape { get; }
+    public Outlet<ByteString> BytesOut { get; } = new("protocol.bytes.out");
+    public override FlowShape<ByteString, ByteString> Shape { get; }
 
-    public override ILogicAndMaterializedValue<ProtocolControl> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
+    public override ILogicAndMaterializedValue<ProtocolPorts> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
     {
-        var control = new ProtocolControl();
-        return new LogicAndMaterializedValue<ProtocolControl>(new Logic(this, control), control);
+        var ports = new ProtocolPorts(new OutgoingQueue(), new IncomingQueue(), new ProtocolControl());
+        return new LogicAndMaterializedValue<ProtocolPorts>(new Logic(this, ports), ports);
     }
 
     private sealed class Logic : TimerGraphStageLogic
@@ -140,19 +158,22 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
 
         private readonly ProtocolStage _stage;
         private readonly ProtocolControl _control;
+        private readonly OutgoingQueue _outgoing;
+        private readonly IncomingQueue _incoming;
         private readonly List<OutgoingData> _inFlight = [];
+        private bool _eventsCompleted;
         private WebSocketProtocol? _protocol;
         private InboundRate? _rate;
         private bool _paused;
         private bool _closeCounted;
 
-        public Logic(ProtocolStage stage, ProtocolControl control) : base(stage.Shape)
+        public Logic(ProtocolStage stage, ProtocolPorts ports) : base(stage.Shape)
         {
             _stage = stage;
-            _control = control;
+            _control = ports.Control;
+            _outgoing = ports.Outgoing;
+            _incoming = ports.Incoming;
             SetHandler(stage.BytesIn, onPush: OnBytes, onUpstreamFinish: () => OnEnd(null), onUpstreamFailure: OnEnd);
-            SetHandler(stage.EventsOut, onPull: Drive, onDownstreamFinish: _ => { });
-            SetHandler(stage.CommandsIn, onPush: OnCommand, onUpstreamFinish: () => { });
             SetHandler(stage.BytesOut, onPull: Drive, onDownstreamFinish: cause =>
             {
                 // The transport is gone: nothing queued will be written.
@@ -163,7 +184,8 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
                     while (protocol.TryTakeOutgoing(out var data))
                         Fail(data, error);
                 }
-                Cancel(stage.CommandsIn);
+                _outgoing.Closed();
+                Drive();
             });
         }
 
@@ -171,12 +193,16 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
 
         public override void PreStart()
         {
+            // The receiver may still be taking events when both byte ports are closed.
+            SetKeepGoing(true);
             if (_control.Started(GetAsyncCallback<object>(OnControl)) is { } told)
             {
                 foreach (var command in told)
                     Apply(command);
             }
-            Drive();
+            Action drive = GetAsyncCallback(Drive);
+            _incoming.Started(drive);
+            _outgoing.Started(drive);
         }
 
         public override void PostStop()
@@ -188,6 +214,8 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
                 while (protocol.TryTakeOutgoing(out var data))
                     Fail(data, closed);
             }
+            _outgoing.Closed();
+            _incoming.Complete();
         }
 
         private WebSocketProtocol Open(ProtocolConfiguration configuration)
@@ -201,6 +229,11 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
 
         private void OnControl(object command)
         {
+            if (command is ProtocolControl.StopCommand)
+            {
+                FailStage(new TransportClosedException());
+                return;
+            }
             Apply(command);
             Drive();
         }
@@ -239,10 +272,15 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
             Drive();
         }
 
-        private void OnCommand()
+        /// <summary>Hands the protocol what the senders queued, in order, while it has room to encode.</summary>
+        private void TakeCommands(WebSocketProtocol protocol)
         {
-            var command = Grab(_stage.CommandsIn);
-            var protocol = Protocol;
+            while (protocol.BufferedBytes < MaxPendingBytes && _outgoing.TryTake(out var command))
+                Apply(protocol, command);
+        }
+
+        private static void Apply(WebSocketProtocol protocol, OutgoingCommand command)
+        {
             var status = command.Kind switch
             {
                 CommandKind.Frame => protocol.SendFrame(command.Fin, (int)command.Opcode, command.Payload, command),
@@ -258,7 +296,6 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
                 protocol.Acknowledge();
             if (status != SendStatus.Queued)
                 command.Written?.OnFailed(status == SendStatus.AlreadyClosed ? new AlreadyClosedException() : new TransportClosedException(), command.Token);
-            Drive();
         }
 
         /// <summary>Does what the protocol asks after each input: timers, events, writes, the transport, more input.</summary>
@@ -266,9 +303,12 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
         {
             if (_protocol is not { } protocol)
             {
-                PullCommands(null);
-                return;
+                if (_outgoing.HasCommands)
+                    protocol = Protocol; // a command before the handshake configured anything: the initial settings
+                else
+                    return;
             }
+            TakeCommands(protocol);
             while (protocol.TryTakeTimer(out var timer))
             {
                 if (timer.Delay is { } delay)
@@ -281,7 +321,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
                 _closeCounted = true;
                 CosocketTelemetry.CountClose(first.ByPeer ? "peer" : "local", first.Code);
             }
-            PushEvent(protocol);
+            PushEvents(protocol);
             if (IsAvailable(_stage.BytesOut))
                 Write(protocol);
             if (protocol.TransportAction == TransportAction.Abort)
@@ -291,15 +331,15 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
                 return;
             }
             PullBytes(protocol);
-            PullCommands(protocol);
             _control.Publish(protocol);
+            // Both byte ports are closed and the receiver has every event: nothing is left to do.
+            if (IsClosed(_stage.BytesIn) && IsClosed(_stage.BytesOut) && _eventsCompleted)
+                CompleteStage();
         }
 
-        private void PushEvent(WebSocketProtocol protocol)
+        private void PushEvents(WebSocketProtocol protocol)
         {
-            if (!IsAvailable(_stage.EventsOut) || _paused)
-                return;
-            if (protocol.TryPeekEvent(out var next))
+            while (!_paused && _incoming.HasRoom && protocol.TryPeekEvent(out var next))
             {
                 if (StartsMessage(next) && _rate?.TakeMessage() is { } wait)
                 {
@@ -307,10 +347,15 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
                     return;
                 }
                 protocol.TryTakeEvent(out next);
-                Push(_stage.EventsOut, next);
+                if (next.Kind == ProtocolEventKind.Close)
+                    _control.OnPeerClose(next);
+                _incoming.Add(next);
             }
-            if (protocol.IsEventsOver && !IsClosed(_stage.EventsOut))
-                Complete(_stage.EventsOut);
+            if (protocol.IsEventsOver && !_eventsCompleted)
+            {
+                _eventsCompleted = true;
+                _incoming.Complete();
+            }
         }
 
         /// <summary>A data message counts once, at its first frame; under the frame API a control frame counts too.</summary>
@@ -319,18 +364,12 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
 
         private void PullBytes(WebSocketProtocol protocol)
         {
-            if (protocol.HasPendingInput || _paused || HasBeenPulled(_stage.BytesIn) || IsClosed(_stage.BytesIn))
+            if (protocol.HasPendingInput || !_incoming.HasRoom || _paused || HasBeenPulled(_stage.BytesIn) || IsClosed(_stage.BytesIn))
                 return;
             if (_rate?.PayBytes() is { } owed)
                 OverRate(protocol, owed);
             else
                 Pull(_stage.BytesIn);
-        }
-
-        private void PullCommands(WebSocketProtocol? protocol)
-        {
-            if (!HasBeenPulled(_stage.CommandsIn) && !IsClosed(_stage.CommandsIn) && (protocol?.BufferedBytes ?? 0) < MaxPendingBytes)
-                Pull(_stage.CommandsIn);
         }
 
         /// <summary>
@@ -384,7 +423,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<BidiShape<
             else if (protocol.TransportAction == TransportAction.ShutdownAfterWrite)
             {
                 Complete(_stage.BytesOut);
-                Cancel(_stage.CommandsIn);
+                _outgoing.Closed(); // what is still queued, and every later command, fails as closed
             }
         }
 

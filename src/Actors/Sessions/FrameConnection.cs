@@ -78,7 +78,8 @@ internal sealed class FrameConnection
         Stream stream, Action shutdownSend, int maxHeaderLen, long maxRecvLen, IMaterializer materializer)
     {
         var blueprint = s_serverBlueprints.GetOrAdd((maxHeaderLen, maxRecvLen), key =>
-            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)), FrameOptions.InitialSettings(Role.Server, key.MaxRecvLen)));
+            Blueprint(BidiFlow.FromGraph(new HandshakeStage(key.MaxHeaderLen)).JoinMat(Flow.FromGraph(new StreamTransportStage()), Keep.Both),
+                FrameOptions.InitialSettings(Role.Server, key.MaxRecvLen)));
         var graph = blueprint.Run(materializer);
         graph.Transport.Attach(stream, shutdownSend, ByteString.Empty);
         return (new FrameConnection(Role.Server, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport), graph.Handshake);
@@ -93,7 +94,8 @@ internal sealed class FrameConnection
         ByteString alreadyRead, FrameOptions options, bool masked, IMaterializer materializer)
     {
         var blueprint = s_clientBlueprints.GetOrAdd(options.EffectiveMaxRecvLen, limit =>
-            Blueprint(BidiFlow.FromFlows(Flow.Create<ByteString>(), Flow.Create<ByteString>()), FrameOptions.InitialSettings(Role.Client, limit)));
+            Blueprint(Flow.FromGraph(new StreamTransportStage()).MapMaterializedValue(transport => (NotUsed.Instance, transport)),
+                FrameOptions.InitialSettings(Role.Client, limit)));
         var graph = blueprint.Run(materializer);
         var connection = new FrameConnection(Role.Client, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport);
         connection.Configure(options, masked);
@@ -105,26 +107,16 @@ internal sealed class FrameConnection
     private sealed record Graph<THandshake>(OutgoingQueue Outgoing, IncomingQueue Incoming, ProtocolControl Protocol, THandshake Handshake, TransportHandle Transport);
 
     /// <summary>
-    /// The blueprint outgoing queue → protocol → <paramref name="handshake"/> → transport → protocol →
-    /// incoming queue. It holds no connection (the transport's stream is attached after
+    /// The blueprint protocol stage ⇄ <paramref name="network"/> (the transport, under the server's
+    /// handshake stage). It holds no connection (the transport's stream is attached after
     /// materialization), so one blueprint serves every connection alike: building one is most of
     /// what setting up a connection would otherwise cost, and each would keep its own copy.
     /// <paramref name="initial"/> holds until the handshake configures the connection.
     /// </summary>
     private static IRunnableGraph<Graph<THandshake>> Blueprint<THandshake>(
-        BidiFlow<ByteString, ByteString, ByteString, ByteString, THandshake> handshake, ProtocolSettings initial)
-    {
-        var protocol = BidiFlow.FromGraph(new ProtocolStage(initial));
-        var transport = Flow.FromGraph(new StreamTransportStage());
-        var stack = protocol.AtopMat(handshake, Keep.Both).JoinMat(transport, Keep.Both);
-        return Source.FromGraph(new OutgoingQueueStage())
-            .ViaMaterialized(stack, Keep.Both)
-            .ToMaterialized(Sink.FromGraph(new IncomingQueueStage()), (left, incoming) =>
-            {
-                var (outgoing, ((protocolControl, handshakeControl), transportHandle)) = left;
-                return new Graph<THandshake>(outgoing, incoming, protocolControl, handshakeControl, transportHandle);
-            });
-    }
+        Flow<ByteString, ByteString, (THandshake Handshake, TransportHandle Transport)> network, ProtocolSettings initial) =>
+        Flow.FromGraph(new ProtocolStage(initial)).JoinMaterialized(network, (ports, below) =>
+            new Graph<THandshake>(ports.Outgoing, ports.Incoming, ports.Control, below.Handshake, below.Transport));
 
     /// <summary>
     /// Queues a frame (the seed's send methods) or a message in frames of at most

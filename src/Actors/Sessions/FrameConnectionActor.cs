@@ -141,7 +141,12 @@ internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// <summary>True once this side has closed, or the protocol is closing (a close sent or received, a failure).</summary>
     private bool NoMoreSends => Closing || Connection?.Protocol.State >= Protocol.Connection.ConnectionState.Closing;
 
-    protected override void PostStop() => Connection?.Transport.Abort();
+    /// <summary>The actor owns the connection: when it stops, so do the socket and the stream.</summary>
+    protected override void PostStop()
+    {
+        Connection?.Transport.Abort();
+        Connection?.Protocol.Stop();
+    }
 
     /// <summary>Stops the actor when <paramref name="connection"/> has ended.</summary>
     internal void StopWhenClosed(FrameConnection connection) =>

@@ -213,8 +213,9 @@ internal sealed class MessageSession
         return MessageResult.Failure(last.Error!, last.ErrorKind, last.Code);
     }
 
-    /// <summary>The connection ended with no close from the peer: the close handshake did not complete.</summary>
-    private void EndedBeforePeerClose() => _peerClose.TrySetResult(CloseResult.Failure(SocketErrors.Closed));
+    /// <summary>The connection ended: the peer's close if the protocol received one (a receiver may
+    /// not have read it yet), else the close handshake did not complete.</summary>
+    private void EndedBeforePeerClose() => _peerClose.TrySetResult(Connection.Protocol.PeerClose ?? CloseResult.Failure(SocketErrors.Closed));
 
     private bool TryMarkCloseSent() => Interlocked.Exchange(ref _closeSent, 1) == 0;
 }

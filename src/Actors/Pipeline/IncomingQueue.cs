@@ -1,5 +1,3 @@
-using Akka.Streams;
-using Akka.Streams.Stage;
 using Cosocket.Protocol.Connection;
 
 namespace Cosocket.Actors.Pipeline;
@@ -112,56 +110,5 @@ internal sealed class IncomingQueue
         }
         cancellation.Unregister();
         waiter?.TrySetResult(value);
-    }
-}
-
-/// <summary>The sink side of an <see cref="IncomingQueue"/>.</summary>
-internal sealed class IncomingQueueStage : GraphStageWithMaterializedValue<SinkShape<ProtocolEvent>, IncomingQueue>
-{
-    public Inlet<ProtocolEvent> In { get; } = new("incoming.in");
-
-    public override SinkShape<ProtocolEvent> Shape => new(In);
-
-    public override ILogicAndMaterializedValue<IncomingQueue> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
-    {
-        var queue = new IncomingQueue();
-        return new LogicAndMaterializedValue<IncomingQueue>(new Logic(this, queue), queue);
-    }
-
-    private sealed class Logic : GraphStageLogic
-    {
-        private readonly IncomingQueueStage _stage;
-        private readonly IncomingQueue _queue;
-
-        public Logic(IncomingQueueStage stage, IncomingQueue queue) : base(stage.Shape)
-        {
-            _stage = stage;
-            _queue = queue;
-            SetHandler(stage.In, onPush: () =>
-            {
-                if (_queue.Add(Grab(stage.In)))
-                    Pull(stage.In);
-            }, onUpstreamFinish: () =>
-            {
-                _queue.Complete();
-                CompleteStage();
-            }, onUpstreamFailure: _ =>
-            {
-                _queue.Complete();
-                CompleteStage();
-            });
-        }
-
-        public override void PreStart()
-        {
-            _queue.Started(GetAsyncCallback(() =>
-            {
-                if (_queue.HasRoom && !HasBeenPulled(_stage.In) && !IsClosed(_stage.In))
-                    Pull(_stage.In);
-            }));
-            Pull(_stage.In);
-        }
-
-        public override void PostStop() => _queue.Complete();
     }
 }

@@ -1,5 +1,3 @@
-using Akka.Streams;
-using Akka.Streams.Stage;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
 
@@ -133,6 +131,16 @@ internal sealed class OutgoingQueue
         wake();
     }
 
+    /// <summary>True while commands wait for the stage.</summary>
+    internal bool HasCommands
+    {
+        get
+        {
+            lock (_lock)
+                return _frames.Count > 0;
+        }
+    }
+
     internal bool TryTake(out OutgoingCommand frame)
     {
         TaskCompletionSource? room = null;
@@ -177,41 +185,4 @@ internal sealed class OutgoingQueue
     }
 
     private void Wake() => Volatile.Read(ref _wake)?.Invoke();
-}
-
-/// <summary>The source side of an <see cref="OutgoingQueue"/>.</summary>
-internal sealed class OutgoingQueueStage : GraphStageWithMaterializedValue<SourceShape<OutgoingCommand>, OutgoingQueue>
-{
-    public Outlet<OutgoingCommand> Out { get; } = new("outgoing.out");
-
-    public override SourceShape<OutgoingCommand> Shape => new(Out);
-
-    public override ILogicAndMaterializedValue<OutgoingQueue> CreateLogicAndMaterializedValue(Attributes inheritedAttributes)
-    {
-        var queue = new OutgoingQueue();
-        return new LogicAndMaterializedValue<OutgoingQueue>(new Logic(this, queue), queue);
-    }
-
-    private sealed class Logic : GraphStageLogic
-    {
-        private readonly OutgoingQueueStage _stage;
-        private readonly OutgoingQueue _queue;
-
-        public Logic(OutgoingQueueStage stage, OutgoingQueue queue) : base(stage.Shape)
-        {
-            _stage = stage;
-            _queue = queue;
-            SetHandler(stage.Out, onPull: Deliver, onDownstreamFinish: _ => CompleteStage());
-        }
-
-        public override void PreStart() => _queue.Started(GetAsyncCallback(Deliver));
-
-        public override void PostStop() => _queue.Closed();
-
-        private void Deliver()
-        {
-            if (IsAvailable(_stage.Out) && _queue.TryTake(out var frame))
-                Push(_stage.Out, frame);
-        }
-    }
 }
