@@ -28,11 +28,12 @@ public sealed class WebSocketProtocol
     private const int ZeroCopyThreshold = 4096;
 
     private readonly ProtocolSettings _settings;
-    private readonly FrameDecoder _decoder;
-    private readonly MessageAssembler _assembler = new();
+    // Made on the first bytes: an idle connection holds no decoder, assembler or held frames.
+    private FrameDecoder? _decoder;
+    private MessageAssembler? _assembler;
     private readonly Queue<ProtocolEvent> _events = new();
     // Decoded before the first receive picked the mode: held, unanswered, until it does.
-    private readonly List<DecodeResult> _held = [];
+    private List<DecodeResult>? _held;
     private readonly List<OutgoingData> _output = [];
     private readonly Queue<TimerRequest> _timers = new();
     private int _outputHead;
@@ -55,12 +56,18 @@ public sealed class WebSocketProtocol
     {
         ArgumentNullException.ThrowIfNull(settings);
         _settings = settings;
-        bool server = settings.Role == Role.Server;
+    }
+
+    private FrameDecoder Decoder => _decoder ??= NewDecoder();
+
+    private FrameDecoder NewDecoder()
+    {
+        bool server = _settings.Role == Role.Server;
         // RFC 6455 §5.1: "The server MUST close the connection upon receiving a frame that is not
         // masked"; "A client MUST close a connection if it detects a masked frame" (checked by the
         // validator, so that the seed's raw recv_frame can still accept them, docs/compatibility.md §3.4).
-        _decoder = new FrameDecoder(new FrameDecoderOptions(settings.MaxPayloadLength, ForceMasking: server),
-            new MessageValidator(settings.MaxMessageLength, settings.ValidateUtf8, forbidMasked: !server));
+        return new FrameDecoder(new FrameDecoderOptions(_settings.MaxPayloadLength, ForceMasking: server),
+            new MessageValidator(_settings.MaxMessageLength, _settings.ValidateUtf8, forbidMasked: !server));
     }
 
     public Role Role => _settings.Role;
@@ -78,7 +85,7 @@ public sealed class WebSocketProtocol
     public long BufferedBytes => _bufferedBytes;
 
     /// <summary>True while events or held frames wait for the application: the host reads no more until they are taken.</summary>
-    public bool HasPendingInput => _events.Count > 0 || _held.Count > 0;
+    public bool HasPendingInput => _events.Count > 0 || _held is { Count: > 0 };
 
     /// <summary>True once nothing more received will be processed.</summary>
     public bool IsInputOver => _inputOver;
@@ -87,13 +94,13 @@ public sealed class WebSocketProtocol
     public bool IsEventsOver => _eventsOver && _events.Count == 0;
 
     /// <summary>Where the decoder is in the current frame: the words of a receive that times out (docs/compatibility.md §1.5).</summary>
-    public ReadPhase Phase => _decoder.Phase;
+    public ReadPhase Phase => _decoder?.Phase ?? ReadPhase.FirstTwoBytes;
 
     /// <summary>False while part of a frame has been received but not decoded.</summary>
-    public bool IsAtFrameBoundary => _decoder.IsAtFrameBoundary;
+    public bool IsAtFrameBoundary => _decoder?.IsAtFrameBoundary ?? true;
 
     /// <summary>True while part of a fragmented message has been received.</summary>
-    public bool InMessage => _assembler.InMessage;
+    public bool InMessage => _assembler?.InMessage ?? false;
 
     public bool CloseSent => _closeSent;
 
@@ -124,11 +131,11 @@ public sealed class WebSocketProtocol
         if (Mode != ReceiveMode.Undecided || mode == ReceiveMode.Undecided)
             return false;
         Mode = mode;
-        if (_held.Count > 0)
+        if (_held is { Count: > 0 })
         {
             // Processing may fail the connection, which drops what is held: work on a copy.
             var held = _held.ToArray();
-            _held.Clear();
+            _held?.Clear();
             foreach (var result in held)
                 Process(result);
         }
@@ -181,13 +188,13 @@ public sealed class WebSocketProtocol
         _bytesReceived += data.Length;
         while (!_inputOver && !data.IsEmpty)
         {
-            var result = _decoder.Decode(data, out int consumed);
+            var result = Decoder.Decode(data, out int consumed);
             data = data[consumed..];
             if (result.Status == DecodeStatus.NeedMoreData)
                 break;
             if (Mode == ReceiveMode.Undecided)
             {
-                _held.Add(result);
+                (_held ??= []).Add(result);
                 if (result.Status == DecodeStatus.Error)
                     break; // the decoder stays failed
             }
@@ -201,9 +208,9 @@ public sealed class WebSocketProtocol
     /// <summary>The peer's end of input (a FIN), or a transport failure worded <paramref name="socketError"/>.</summary>
     public void ReceiveEof(string? socketError)
     {
-        var ended = DecodeResult.InputEnded(_decoder.DescribeReadFailure(socketError ?? "closed"));
+        var ended = DecodeResult.InputEnded(Phase.Describe(socketError ?? "closed"));
         if (Mode == ReceiveMode.Undecided && !_eventsOver)
-            _held.Add(ended);
+            (_held ??= []).Add(ended);
         else
             Process(ended);
     }
@@ -318,7 +325,7 @@ public sealed class WebSocketProtocol
             FirstClose ??= new CloseOrigin(ByPeer: false, code);
         }
         _inputOver = true;
-        _held.Clear();
+        _held?.Clear();
         if (Mode == ReceiveMode.Messages)
             EmitLast(ProtocolEvent.OfError(kind, code, reason));
         else
@@ -448,7 +455,7 @@ public sealed class WebSocketProtocol
                 _events.Enqueue(ProtocolEvent.OfClose(frame.CloseCode, frame.Data.ToArray()));
                 break;
             default:
-                if (_assembler.Add(frame) is { } message)
+                if ((_assembler ??= new MessageAssembler()).Add(frame) is { } message)
                     _events.Enqueue(ProtocolEvent.OfMessage(message.Opcode, message.Payload));
                 break;
         }
@@ -561,7 +568,7 @@ public sealed class WebSocketProtocol
         if (_eventsOver)
             return;
         _eventsOver = true;
-        _held.Clear();
+        _held?.Clear();
         _events.Enqueue(last);
     }
 
