@@ -15,7 +15,7 @@ internal sealed class IncomingQueue
     public const int Capacity = 16;
 
     // Starts empty and grows on demand: an idle connection holds no slots.
-    private readonly Queue<ProtocolEvent> _results = new();
+    private readonly Queue<ProtocolEvent> _events = new();
     private readonly Lock _lock = new();
     private TaskCompletionSource<bool>? _waiter;
     private CancellationTokenRegistration _waiterCancellation;
@@ -23,12 +23,12 @@ internal sealed class IncomingQueue
     private int _count;
     private volatile bool _completed;
 
-    /// <summary>Takes the next result if one is waiting.</summary>
-    public bool TryRead(out ProtocolEvent result)
+    /// <summary>Takes the next event if one is waiting.</summary>
+    public bool TryRead(out ProtocolEvent next)
     {
         lock (_lock)
         {
-            if (!_results.TryDequeue(out result))
+            if (!_events.TryDequeue(out next))
                 return false;
         }
         if (Interlocked.Decrement(ref _count) == Capacity / 2)
@@ -36,17 +36,17 @@ internal sealed class IncomingQueue
         return true;
     }
 
-    /// <summary>True once a result is waiting; false once none will come.</summary>
+    /// <summary>True once an event is waiting; false once none will come.</summary>
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellation)
     {
         TaskCompletionSource<bool> waiter;
         lock (_lock)
         {
-            if (_results.Count > 0)
+            if (_events.Count > 0)
                 return ValueTask.FromResult(true);
             if (_completed)
                 return ValueTask.FromResult(false);
-            // Continuations run where the result arrives: on the stream thread.
+            // Continuations run where the event arrives: on the stream thread.
             waiter = _waiter = new TaskCompletionSource<bool>();
         }
         if (cancellation.CanBeCanceled)
@@ -70,7 +70,7 @@ internal sealed class IncomingQueue
         get
         {
             lock (_lock)
-                return _results.Count;
+                return _events.Count;
         }
     }
 
@@ -80,10 +80,10 @@ internal sealed class IncomingQueue
     internal void Started(Action resume) => _resume = resume;
 
     /// <returns>Whether there is room for more.</returns>
-    internal bool Add(ProtocolEvent result)
+    internal bool Add(ProtocolEvent next)
     {
         lock (_lock)
-            _results.Enqueue(result);
+            _events.Enqueue(next);
         bool room = Interlocked.Increment(ref _count) < Capacity;
         Wake(true);
         return room;

@@ -3,7 +3,7 @@ using Cosocket.Actors.Transport;
 
 namespace Cosocket.Actors.Pipeline;
 
-/// <summary>What became of a frame handed to <see cref="OutgoingQueue.TryPost"/>.</summary>
+/// <summary>What became of a command handed to <see cref="OutgoingQueue.TryPost"/>.</summary>
 internal enum PostResult
 {
     Queued,
@@ -17,8 +17,8 @@ internal enum PostResult
 
 /// <summary>
 /// Where senders hand commands to a connection's protocol stage: the seed API objects and the connection actor
-/// write here, from any thread. Memory is bounded by an outgoing byte budget, counted over the frames
-/// that wait here:
+/// write here, from any thread. Memory is bounded by an outgoing byte budget, counted over the payloads
+/// of the commands that wait here:
 /// <list type="bullet">
 /// <item>An awaited writer (<see cref="WriteAsync"/>: the seed's send methods, one at a time per
 /// connection) waits, within its send timeout, while the budget is spent: the back-pressure a slow
@@ -30,16 +30,16 @@ internal enum PostResult
 /// a close, a failure, the end of sending, a <c>Tell</c>ed ping) carry at most 125 bytes each, a
 /// handful per connection, and bypass the budget.</item>
 /// </list>
-/// A frame is accepted while the bytes waiting are under the budget, so one message larger than the
-/// budget still goes out when the queue is empty. Every frame is enqueued synchronously by the call
-/// that hands it over, so frames keep the order in which each sender handed them over (per-sender
-/// FIFO). Once the connection has ended, every frame still queued, and every later write, fails with
+/// A command is accepted while the bytes waiting are under the budget, so one message larger than the
+/// budget still goes out when the queue is empty. Every command is enqueued synchronously by the call
+/// that hands it over, so commands keep the order in which each sender handed them over (per-sender
+/// FIFO). Once the connection has ended, every command still queued, and every later write, fails with
 /// <see cref="TransportClosedException"/>: none is silently dropped.
 /// </summary>
 internal sealed class OutgoingQueue
 {
     // Starts empty and grows on demand: an idle connection holds no slots.
-    private readonly Queue<OutgoingCommand> _frames = new();
+    private readonly Queue<OutgoingCommand> _commands = new();
     private readonly Lock _lock = new();
     private long _queuedBytes;
     private long _budget = Connections.FrameOptions.DefaultMaxOutgoingBytes;
@@ -47,7 +47,7 @@ internal sealed class OutgoingQueue
     private Action? _wake;
     private bool _closed;
 
-    /// <summary>Bytes of frames that may wait here before writers wait or are refused.</summary>
+    /// <summary>Payload bytes that may wait here before writers wait or are refused.</summary>
     public long Budget
     {
         get
@@ -74,7 +74,7 @@ internal sealed class OutgoingQueue
     }
 
     /// <summary>Queues a command, first waiting for the budget to have room; fails once the connection has ended.</summary>
-    public ValueTask WriteAsync(OutgoingCommand frame, CancellationToken cancellation)
+    public ValueTask WriteAsync(OutgoingCommand command, CancellationToken cancellation)
     {
         Task room;
         lock (_lock)
@@ -83,7 +83,7 @@ internal sealed class OutgoingQueue
                 return ValueTask.FromException(new TransportClosedException());
             if (_queuedBytes < _budget)
             {
-                Enqueue(frame);
+                Enqueue(command);
                 room = Task.CompletedTask;
             }
             else
@@ -94,22 +94,22 @@ internal sealed class OutgoingQueue
             Wake();
             return ValueTask.CompletedTask;
         }
-        return WaitForRoomAsync(frame, room, cancellation);
+        return WaitForRoomAsync(command, room, cancellation);
     }
 
-    private async ValueTask WaitForRoomAsync(OutgoingCommand frame, Task room, CancellationToken cancellation)
+    private async ValueTask WaitForRoomAsync(OutgoingCommand command, Task room, CancellationToken cancellation)
     {
         await room.WaitAsync(cancellation).ConfigureAwait(false);
-        await WriteAsync(frame, cancellation).ConfigureAwait(false);
+        await WriteAsync(command, cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>Queues a frame without waiting: refused while the budget is spent.</summary>
-    public PostResult TryPost(OutgoingCommand frame) => Post(frame, withinBudget: true);
+    /// <summary>Queues a command without waiting: refused while the budget is spent.</summary>
+    public PostResult TryPost(OutgoingCommand command) => Post(command, withinBudget: true);
 
     /// <summary>Queues a command this side originates (a close, a failure, the end, a ping) whatever the budget.</summary>
-    public PostResult PostControl(OutgoingCommand frame) => Post(frame, withinBudget: false);
+    public PostResult PostControl(OutgoingCommand command) => Post(command, withinBudget: false);
 
-    private PostResult Post(OutgoingCommand frame, bool withinBudget)
+    private PostResult Post(OutgoingCommand command, bool withinBudget)
     {
         lock (_lock)
         {
@@ -117,7 +117,7 @@ internal sealed class OutgoingQueue
                 return PostResult.Closed;
             if (withinBudget && _queuedBytes >= _budget)
                 return PostResult.OverBudget;
-            Enqueue(frame);
+            Enqueue(command);
         }
         Wake();
         return PostResult.Queued;
@@ -137,18 +137,18 @@ internal sealed class OutgoingQueue
         get
         {
             lock (_lock)
-                return _frames.Count > 0;
+                return _commands.Count > 0;
         }
     }
 
-    internal bool TryTake(out OutgoingCommand frame)
+    internal bool TryTake(out OutgoingCommand command)
     {
         TaskCompletionSource? room = null;
         lock (_lock)
         {
-            if (!_frames.TryDequeue(out frame!))
+            if (!_commands.TryDequeue(out command!))
                 return false;
-            _queuedBytes -= frame.Length;
+            _queuedBytes -= command.Length;
             if (_queuedBytes < _budget && _room is not null)
             {
                 room = _room;
@@ -167,21 +167,21 @@ internal sealed class OutgoingQueue
         lock (_lock)
         {
             _closed = true;
-            queued = [.. _frames];
-            _frames.Clear();
+            queued = [.. _commands];
+            _commands.Clear();
             _queuedBytes = 0;
             room = _room;
             _room = null;
         }
-        foreach (var frame in queued)
-            frame.Written?.OnFailed(new TransportClosedException(), frame.Token);
+        foreach (var command in queued)
+            command.Written?.OnFailed(new TransportClosedException(), command.Token);
         room?.TrySetResult(); // the waiters retry and find the queue closed
     }
 
-    private void Enqueue(OutgoingCommand frame)
+    private void Enqueue(OutgoingCommand command)
     {
-        _frames.Enqueue(frame);
-        _queuedBytes += frame.Length;
+        _commands.Enqueue(command);
+        _queuedBytes += command.Length;
     }
 
     private void Wake() => Volatile.Read(ref _wake)?.Invoke();
