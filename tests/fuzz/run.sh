@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of Cosocket.Protocol with AFL++ and SharpFuzz.
-#   tests/fuzz/run.sh TARGET SECONDS [OUTPUT]     TARGET: frames | request | response | uri
+#   tests/fuzz/run.sh TARGET SECONDS [OUTPUT]     TARGET: frames | protocol | request | response | uri
 # Builds the harness (tests/fuzz/Cosocket.Fuzz), instruments its copy of Cosocket.Protocol.dll,
 # fuzzes from the seeds in tests/fuzz/corpus/TARGET for SECONDS, then prints one line of results
 # (executions, paths, crashes, hangs) and exits 1 if AFL++ saved a crash, printing each crashing
 # input in hex: turn it into a regression test. Needs Debian's afl++ (.ci/run installs it).
 set -euo pipefail
-target=${1:?usage: run.sh frames|request|response|uri SECONDS [OUTPUT]}
+target=${1:?usage: run.sh frames|protocol|request|response|uri SECONDS [OUTPUT]}
 seconds=${2:?usage: run.sh TARGET SECONDS [OUTPUT]}
 here=$(cd "$(dirname "$0")" && pwd)
 out=${3:-$(mktemp -d)}

@@ -1,5 +1,6 @@
 using System.Text;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Handshake;
 using Cosocket.Protocol.Messages;
@@ -10,10 +11,11 @@ using SharpFuzz;
 Action<ReadOnlySpan<byte>> target = args.FirstOrDefault() switch
 {
     "frames" => Targets.Frames,
+    "protocol" => Targets.Protocol,
     "request" => Targets.Request,
     "response" => Targets.Response,
     "uri" => Targets.Uri,
-    _ => throw new ArgumentException("usage: Cosocket.Fuzz frames|request|response|uri"),
+    _ => throw new ArgumentException("usage: Cosocket.Fuzz frames|protocol|request|response|uri"),
 };
 Fuzzer.OutOfProcess.Run(stream =>
 {
@@ -48,6 +50,66 @@ internal static class Targets
                 return;
         }
         _ = decoder.DescribeReadFailure("closed");
+    }
+
+    /// <summary>
+    /// A whole connection's state machine: the first byte picks the role, the receive mode and what
+    /// the application does (answer messages, fire deadlines, pick the mode late), the second the
+    /// chunk size; the rest is what the peer sends, then its end. Whatever arrives, the protocol
+    /// must neither throw nor keep bytes it was asked to write.
+    /// </summary>
+    public static void Protocol(ReadOnlySpan<byte> input)
+    {
+        if (input.Length < 2)
+            return;
+        byte plan = input[0];
+        int chunk = 1 + input[1] % 17;
+        input = input[2..];
+        var role = (plan & 1) == 0 ? Role.Server : Role.Client;
+        var mode = (plan >> 1 & 3) switch { 0 => ReceiveMode.Undecided, 1 => ReceiveMode.Frames, _ => ReceiveMode.Messages };
+        var protocol = new WebSocketProtocol(new ProtocolSettings(role, 65535, 1 << 20, ValidateUtf8: true, MaskSends: role == Role.Client,
+            TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)));
+        protocol.Open();
+        if (mode != ReceiveMode.Undecided)
+            protocol.UseMode(mode);
+        for (int step = 0; !input.IsEmpty; step++)
+        {
+            var piece = input[..Math.Min(chunk, input.Length)];
+            input = input[piece.Length..];
+            protocol.ReceiveData(piece);
+            Application(protocol, plan, step);
+            if (mode == ReceiveMode.Undecided && step == 3)
+                protocol.UseMode((plan & 32) == 0 ? ReceiveMode.Messages : ReceiveMode.Frames);
+        }
+        protocol.ReceiveEof("closed");
+        Application(protocol, plan, -1);
+        protocol.Finish();
+        Application(protocol, plan, -1);
+        if (protocol.BufferedBytes != 0)
+            throw new InvalidOperationException($"{protocol.BufferedBytes} bytes left after everything was taken");
+    }
+
+    /// <summary>Takes every event (answering messages and acknowledging closes when the plan says so),
+    /// every byte to write and every timer; fires a deadline now and then.</summary>
+    private static void Application(WebSocketProtocol protocol, byte plan, int step)
+    {
+        while (protocol.TryTakeEvent(out var e))
+        {
+            if (e.Kind is ProtocolEventKind.Close or ProtocolEventKind.Error)
+                protocol.Acknowledge();
+            else if (e.Kind == ProtocolEventKind.Message && (plan & 8) != 0)
+                protocol.SendMessage(e.Opcode, e.Payload, fragmentSize: 100);
+            else if (e.Kind == ProtocolEventKind.Frame && (plan & 8) != 0 && e.Frame.Opcode == Opcode.Ping)
+                protocol.SendFrame(true, (int)Opcode.Pong, e.Frame.Payload);
+        }
+        while (protocol.TryTakeOutgoing(out _))
+        {
+        }
+        while (protocol.TryTakeTimer(out _))
+        {
+        }
+        if ((plan & 16) != 0 && step % 5 == 4)
+            protocol.DeadlinePassed((ProtocolTimer)(step / 5 % 3));
     }
 
     /// <summary>The server's handshake: read a request head, validate it, answer it.</summary>
