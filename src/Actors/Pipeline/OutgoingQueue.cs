@@ -184,5 +184,18 @@ internal sealed class OutgoingQueue
         _queuedBytes += command.Length;
     }
 
-    private void Wake() => Volatile.Read(ref _wake)?.Invoke();
+    /// <summary>The thread on which the stage is running the connection's receiver or sender inline, or 0.</summary>
+    private int _inlineThread;
+
+    /// <summary>Until <see cref="EndInline"/>, commands queued on this thread (by code the stage runs
+    /// inline) do not wake the stage: it takes them itself right after.</summary>
+    internal void BeginInline() => Volatile.Write(ref _inlineThread, Environment.CurrentManagedThreadId);
+
+    internal void EndInline() => Volatile.Write(ref _inlineThread, 0);
+
+    private void Wake()
+    {
+        if (Volatile.Read(ref _inlineThread) != Environment.CurrentManagedThreadId)
+            Volatile.Read(ref _wake)?.Invoke();
+    }
 }

@@ -309,6 +309,21 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
                     return;
             }
             TakeCommands(protocol);
+            // A receiver waiting for an event runs here, on this thread, as the event is handed to
+            // it; what it sends meanwhile is taken right after, and written in this same turn,
+            // without a wake-up message to this stage's actor.
+            _outgoing.BeginInline();
+            try
+            {
+                PushEvents(protocol);
+            }
+            finally
+            {
+                _outgoing.EndInline();
+            }
+            TakeCommands(protocol);
+            if (IsAvailable(_stage.BytesOut))
+                Write(protocol);
             while (protocol.TryTakeTimer(out var timer))
             {
                 if (timer.Delay is { } delay)
@@ -321,9 +336,6 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
                 _closeCounted = true;
                 CosocketTelemetry.CountClose(first.ByPeer ? "peer" : "local", first.Code);
             }
-            PushEvents(protocol);
-            if (IsAvailable(_stage.BytesOut))
-                Write(protocol);
             if (protocol.TransportAction == TransportAction.Abort)
             {
                 _control.Publish(protocol);
@@ -404,12 +416,22 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
         /// <summary>The transport pulls only once its previous write completed: whatever was in flight is written.</summary>
         private void Write(WebSocketProtocol protocol)
         {
-            foreach (var data in _inFlight)
+            // A sender waiting for its write resumes here; what it sends next goes into this write.
+            _outgoing.BeginInline();
+            try
             {
-                if (data.Tag is OutgoingCommand { Written: { } written } command)
-                    written.OnWritten(data.SendLength, command.Token);
+                foreach (var data in _inFlight)
+                {
+                    if (data.Tag is OutgoingCommand { Written: { } written } command)
+                        written.OnWritten(data.SendLength, command.Token);
+                }
+            }
+            finally
+            {
+                _outgoing.EndInline();
             }
             _inFlight.Clear();
+            TakeCommands(protocol);
             while (protocol.TryTakeOutgoing(out var data))
                 _inFlight.Add(data);
             if (_inFlight.Count > 0)
