@@ -123,7 +123,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
     private OpenNew OpenConnection(string key, Pool pool)
     {
         string id = Guid.NewGuid().ToString("N");
-        var connection = Context.Watch(Context.ActorOf(ClientConnectionActor.Props(id, _materializer), "client-" + id));
+        var connection = Context.Watch(Context.ActorOf(ClientRole.Props(id, _materializer), "client-" + id));
         _poolOf[connection] = key;
         pool.Open++;
         return new OpenNew(connection, id);
@@ -132,7 +132,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
     private void Hand(Idle idle, IActorRef to)
     {
         Timers.Cancel(IdleTimer(idle.Connection));
-        idle.Connection.Tell(new ClientConnectionActor.LeaveIdle());
+        idle.Connection.Tell(new ClientRole.LeaveIdle());
         to.Tell(new Reuse(idle.Connection, idle.Established));
     }
 
@@ -149,7 +149,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
             Hand(idle, waiter.Value.ReplyTo);
             return;
         }
-        release.Connection.Tell(new ClientConnectionActor.EnterIdle(Self));
+        release.Connection.Tell(new ClientRole.EnterIdle(Self));
         pool.Idle.AddLast(idle);
         var maxIdle = release.MaxIdleTimeout ?? DefaultMaxIdleTimeout;
         if (maxIdle > TimeSpan.Zero)
@@ -162,7 +162,7 @@ public sealed class ConnectionPools : ReceiveActor, IWithTimers
     private void Discard(IActorRef connection, long? generation)
     {
         if (_poolOf.TryGetValue(connection, out var key) && _pools.TryGetValue(key, out var pool) && RemoveIdle(pool, connection, generation))
-            connection.Tell(new FrameConnectionActor.Shutdown());
+            connection.Tell(new ConnectionActor.Shutdown());
     }
 
     /// <summary>Takes <paramref name="connection"/> out of the pool's idle list (only the given

@@ -15,7 +15,7 @@ namespace Cosocket.Actors.Client;
 /// The seed's <c>resty.websocket.client</c> object (docs/compatibility.md §3): <c>new</c>, <c>connect</c>,
 /// <c>recv_frame</c>, the senders, <c>send_close</c>, <c>close</c>, <c>set_timeout</c>, and the
 /// <c>fatal</c> and <c>closed</c> flags, async, returning the seed's values instead of throwing for
-/// protocol or network errors. Each connection is a <see cref="ClientConnectionActor"/>.
+/// protocol or network errors. Each connection is a <see cref="ClientRole"/>.
 /// </summary>
 /// <remarks>
 /// Thread-safety as <see cref="WebSocketServer"/>: one receive and one send at a time (D10), and code
@@ -99,7 +99,7 @@ public sealed class WebSocketClient
         {
             ConnectionPools.Reuse reuse => reuse,
             ConnectionPools.OpenNew open => await open.Connection.Ask<object>(
-                new ClientConnectionActor.Connect(target, request, key, protocols, options.MaxHeaderLen, _options, tls)).ConfigureAwait(false),
+                new ClientRole.Connect(target, request, key, protocols, options.MaxHeaderLen, _options, tls)).ConfigureAwait(false),
             _ => acquired,
         };
         switch (outcome)
@@ -108,12 +108,12 @@ public sealed class WebSocketClient
                 reuse.Established.Protocol.Rest(false); // before this owner's first receive picks the mode
                 Attach(reuse.Established, poolKey);
                 return new ConnectResult(1, null, "connection reused");
-            case ClientConnectionActor.Connected connected:
+            case ClientRole.Connected connected:
                 Attach(connected.Connection, poolKey);
                 return new ConnectResult(1, null, connected.RawHeader);
             case ConnectionPools.AcquireFailed failed:
                 return ConnectResult.Failure(failed.Err);
-            case ClientConnectionActor.ConnectFailed failed:
+            case ClientRole.ConnectFailed failed:
                 return ConnectResult.Failure(failed.Err, failed.RawHeader);
             default:
                 return ConnectResult.Failure("failed to connect: " + outcome);
@@ -124,7 +124,7 @@ public sealed class WebSocketClient
     /// The TLS settings of a <c>wss://</c> connect. SNI (D7): the <c>server_name</c> option, else the
     /// <c>host</c> option without its port, else the URI's host; a port never goes into SNI.
     /// </summary>
-    private static (ClientConnectionActor.TlsSettings? Tls, string? Err) TlsFor(WebSocketUri target, ConnectOptions options)
+    private static (ClientRole.TlsSettings? Tls, string? Err) TlsFor(WebSocketUri target, ConnectOptions options)
     {
         // Checked for ws:// too, as the original checks its options before looking at the scheme.
         if (options.ClientCert is not null && options.ClientPrivKey is null)
@@ -145,7 +145,7 @@ public sealed class WebSocketClient
         }
         string serverName = options.ServerName
             ?? (options.Host is { } host ? HostWithoutPort(host) : target.Host);
-        return (new ClientConnectionActor.TlsSettings(serverName, options.SslVerify, options.SslTrustedCertificates, certificate), null);
+        return (new ClientRole.TlsSettings(serverName, options.SslVerify, options.SslTrustedCertificates, certificate), null);
     }
 
     private static string HostWithoutPort(string host)
@@ -284,7 +284,7 @@ public sealed class WebSocketClient
                 return (null, "failed to send close frame: " + err);
         }
         _socketClosed = true;
-        _session.Connection.Self.Tell(new FrameConnectionActor.Shutdown());
+        _session.Connection.Self.Tell(new ConnectionActor.Shutdown());
         return (1, null);
     }
 

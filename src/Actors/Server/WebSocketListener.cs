@@ -109,7 +109,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
             else
             {
                 string id = _idPrefix + Guid.NewGuid().ToString("N");
-                var connection = Context.ActorOf(ConnectionActor.Props(m.Socket, id, _routes, _options, _registry, _materializer, _tls), "connection-" + id);
+                var connection = Context.ActorOf(ServerRole.Props(m.Socket, id, _routes, _options, _registry, _materializer, _tls), "connection-" + id);
                 _connections.Add(Context.Watch(connection));
             }
             AcceptNext();

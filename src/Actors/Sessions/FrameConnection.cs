@@ -45,8 +45,8 @@ internal sealed class FrameConnection
         Incoming = incoming;
         Protocol = protocol;
         Transport = transport;
-        Deadlines = new OperationDeadlines(delay => self.Tell(new FrameConnectionActor.CheckDeadlinesIn(delay)));
-        protocol.RateExceeded = () => self.Tell(FrameConnectionActor.RateLimitExceeded.Instance);
+        Deadlines = new OperationDeadlines(delay => self.Tell(new ConnectionActor.CheckDeadlinesIn(delay)));
+        protocol.RateExceeded = () => self.Tell(ConnectionActor.RateLimitExceeded.Instance);
         protocol.AbortTransport = () => transport.Abort();
     }
 

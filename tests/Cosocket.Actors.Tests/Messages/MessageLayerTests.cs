@@ -318,10 +318,10 @@ public class MessageLayerTests : TestKit
         }, options);
         await using var raw = await UpgradeAsync(harness); // reads nothing, answers nothing
         Assert.Equal(Convert.FromHexString("8900"), await raw.ReadExactlyAsync(2));
-        byte[] close = [0x88, 19, 0x03, 0xF3, .. Encoding.ASCII.GetBytes(FrameConnectionActor.KeepaliveTimeout)];
+        byte[] close = [0x88, 19, 0x03, 0xF3, .. Encoding.ASCII.GetBytes(ConnectionActor.KeepaliveTimeout)];
         Assert.Equal(close, await raw.ReadExactlyAsync(close.Length));
         string log = harness.NextLog();
-        Assert.True(log == $"error: {FrameConnectionActor.KeepaliveTimeout} (1011)", log);
+        Assert.True(log == $"error: {ConnectionActor.KeepaliveTimeout} (1011)", log);
     }
 
     [Fact]

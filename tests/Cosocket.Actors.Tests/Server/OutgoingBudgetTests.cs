@@ -95,7 +95,7 @@ public class OutgoingBudgetTests : TestKit
         var (closeB0, close) = await client.ReadFrameAsync();
         Assert.Equal(0x88, closeB0);
         Assert.Equal(CloseStatus.PolicyViolation, BinaryPrimitives.ReadUInt16BigEndian(close));
-        Assert.Equal(FrameConnectionActor.SlowConsumer, Encoding.UTF8.GetString(close.AsSpan(2)));
+        Assert.Equal(ConnectionActor.SlowConsumer, Encoding.UTF8.GetString(close.AsSpan(2)));
         Assert.True(ConnectionCounters.SlowConsumerCloses >= 1);
     }
 

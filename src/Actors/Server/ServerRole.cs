@@ -13,12 +13,12 @@ using Cosocket.Protocol.Handshake;
 namespace Cosocket.Actors.Server;
 
 /// <summary>
-/// One server-side WebSocket connection. It owns the connection's graph (transport ⇄ handshake ⇄
-/// protocol stage), hands the upgrade request to the handler mounted on its path, registers the upgraded
-/// connection, and does what every connection actor does (<see cref="FrameConnectionActor"/>).
-/// Never restarted in place; frames do not pass through its mailbox.
+/// How a server connection opens, in its <see cref="ConnectionActor"/>: the accepted socket is
+/// secured (TLS) within the handshake timeout, the connection's graph (transport ⇄ handshake ⇄
+/// protocol stage) started, the upgrade request handed to the handler mounted on its path, and the
+/// connection closed when that handler returns (like nginx finishing a request).
 /// </summary>
-internal sealed class ConnectionActor : FrameConnectionActor
+internal sealed class ServerRole : ConnectionRole
 {
     internal sealed record Upgraded(string Path, ServerOptions Options);
     private sealed record Arrived(HandshakeArrival Arrival);
@@ -38,7 +38,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
     private ConnectionCore? _core;
     private ServerOptions? _upgradedWith;
 
-    public ConnectionActor(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls)
+    public ServerRole(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls)
     {
         _tls = tls;
         _socket = socket;
@@ -49,7 +49,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
         _materializer = materializer;
     }
 
-    protected override bool ReceiveOwn(object message)
+    public override bool Receive(object message)
     {
         switch (message)
         {
@@ -74,8 +74,8 @@ internal sealed class ConnectionActor : FrameConnectionActor
                 StartGraph(m.Stream, m.Stream.TargetHostName);
                 break;
             case TlsFailed m:
-                Log.Debug("TLS handshake with {0} failed: {1}", _socket.RemoteEndPoint, m.Reason);
-                Context.Stop(Self);
+                Actor.Log.Debug("TLS handshake with {0} failed: {1}", _socket.RemoteEndPoint, m.Reason);
+                Actor.StopSelf();
                 break;
             default:
                 return false;
@@ -84,29 +84,28 @@ internal sealed class ConnectionActor : FrameConnectionActor
     }
 
     public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls = null) =>
-        Akka.Actor.Props.Create(() => new ConnectionActor(socket, id, routes, options, registry, materializer, tls)).WithDispatcher(ConnectionDispatcher.Id);
+        ConnectionActor.Props(new ServerRole(socket, id, routes, options, registry, materializer, tls));
 
-    internal override FrameConnection? Connection => _core?.Connection;
+    public override FrameConnection? Connection => _core?.Connection;
 
-    internal override ConnectionIdentity? Identity => _core?.Identity;
+    public override ConnectionIdentity? Identity => _core?.Identity;
 
-    internal override SendPolicy? Sending => _upgradedWith is { } options
+    public override SendPolicy? Sending => _upgradedWith is { } options
         ? SendPolicy.Of(options)
         : null;
 
-    protected override void PreStart()
+    public override void PreStart()
     {
-        Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), _options.HandshakeTimeout);
+        Actor.Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), _options.HandshakeTimeout);
         var stream = new NetworkStream(_socket, ownsSocket: true);
         if (_tls is null)
             StartGraph(stream, serverName: null);
         else
-            SecureAsync(stream, _tls, _securing.Token).PipeTo(Self);
+            SecureAsync(stream, _tls, _securing.Token).PipeTo(Actor.SelfRef);
     }
 
-    protected override void PostStop()
+    public override void PostStop()
     {
-        base.PostStop();
         if (_core is null)
             _socket.Dispose();
         _securing.Dispose();
@@ -151,9 +150,9 @@ internal sealed class ConnectionActor : FrameConnectionActor
 
     private void StartGraph(Stream stream, string? serverName)
     {
-        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Self, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
-        _core.Handshake.Arrival.PipeTo(Self, success: arrival => new Arrived(arrival));
-        StopWhenClosed(_core.Connection);
+        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Actor.SelfRef, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
+        _core.Handshake.Arrival.PipeTo(Actor.SelfRef, success: arrival => new Arrived(arrival));
+        Actor.StopWhenClosed(_core.Connection);
     }
 
     private void OnArrival(HandshakeArrival arrival)
@@ -172,7 +171,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
             _ = request.RejectAsync(404, $"no websocket endpoint at {request.Path}");
             return;
         }
-        var self = Self;
+        var self = Actor.SelfRef;
         Task.Run(async () =>
         {
             bool admitted;
@@ -199,7 +198,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
     private void OnUpgraded(Upgraded upgraded)
     {
         _upgradedWith = upgraded.Options;
-        Timers.Cancel("handshake");
+        Actor.Timers.Cancel("handshake");
     }
 
     /// <summary>
@@ -209,7 +208,7 @@ internal sealed class ConnectionActor : FrameConnectionActor
     private void OnHandlerFinished(HandlerFinished finished)
     {
         if (finished.Error is not null)
-            Log.Error(finished.Error, "handler for connection {0} failed", _id);
-        BeginClose();
+            Actor.Log.Error(finished.Error, "handler for connection {0} failed", _id);
+        Actor.BeginClose();
     }
 }

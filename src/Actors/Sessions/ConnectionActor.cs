@@ -19,12 +19,46 @@ internal readonly record struct SendPolicy(long MaxSendLen, long MaxOutgoingByte
 }
 
 /// <summary>
-/// What every connection actor does, server or client: the <c>Tell</c> API (send, ping, close,
+/// Who opens a connection, and how: a server accepts a socket, secures it, reads the upgrade request
+/// and runs the route's handler (<c>ServerRole</c>); a client connects, secures, shakes hands and
+/// rests in a pool between owners (<c>ClientRole</c>). The one <see cref="ConnectionActor"/> type
+/// runs either; everything else a connection does is the actor's, the same for both.
+/// </summary>
+internal abstract class ConnectionRole
+{
+    /// <summary>The actor running this role; set before <see cref="PreStart"/>.</summary>
+    protected ConnectionActor Actor { get; private set; } = null!;
+
+    internal void Attach(ConnectionActor actor) => Actor = actor;
+
+    /// <summary>The connection, once its graph exists.</summary>
+    public abstract FrameConnection? Connection { get; }
+
+    /// <summary>How to send, once the connection is a WebSocket; null before.</summary>
+    public abstract SendPolicy? Sending { get; }
+
+    /// <summary>Who the connection was authenticated as at its handshake; null when anonymous (and for clients).</summary>
+    public virtual ConnectionIdentity? Identity => null;
+
+    public virtual void PreStart()
+    {
+    }
+
+    public virtual void PostStop()
+    {
+    }
+
+    /// <summary>The role's own messages; false when <paramref name="message"/> is not one.</summary>
+    public abstract bool Receive(object message);
+}
+
+/// <summary>
+/// The one actor type of a connection, server or client (its <see cref="ConnectionRole"/>): the <c>Tell</c> API (send, ping, close,
 /// subscribe), the timer that expires overdue receives and sends of the seed API (armed only while
 /// one waits), the slow-consumer policy, and stopping when the connection has ended. The protocol's
 /// own deadlines (close timeout, keepalive) are its stage's timers.
 /// </summary>
-internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
+internal sealed class ConnectionActor : UntypedActor, IWithTimers
 {
     /// <summary>An operation began waiting with a deadline before the check already scheduled:
     /// check the deadlines after <paramref name="Delay"/>.</summary>
@@ -52,18 +86,29 @@ internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
 
     private const string DeadlineTimer = "deadlines";
 
+    private readonly ConnectionRole _role;
+
+    public ConnectionActor(ConnectionRole role)
+    {
+        _role = role;
+        role.Attach(this);
+    }
+
+    /// <summary>An actor for <paramref name="role"/>, on the connections' dispatcher.</summary>
+    public static Props Props(ConnectionRole role) =>
+        Akka.Actor.Props.Create(() => new ConnectionActor(role)).WithDispatcher(ConnectionDispatcher.Id);
+
     /// <summary>
     /// One switch, not a <c>Receive&lt;T&gt;</c> per message type: those build a delegate and a
     /// matcher for every message type in every instance, about 2 KB per connection.
     /// </summary>
-    protected sealed override void OnReceive(object message)
+    protected override void OnReceive(object message)
     {
-        if (!ReceiveOwn(message) && !ReceiveCommon(message))
+        if (!_role.Receive(message) && !ReceiveCommon(message))
             Unhandled(message);
     }
 
-    /// <summary>The server's or the client's own messages; false when <paramref name="message"/> is not one.</summary>
-    protected abstract bool ReceiveOwn(object message);
+    protected override void PreStart() => _role.PreStart();
 
     private bool ReceiveCommon(object message)
     {
@@ -124,19 +169,25 @@ internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected ILoggingAdapter Log { get; } = Context.GetLogger();
+    internal ILoggingAdapter Log { get; } = Context.GetLogger();
 
-    /// <summary>Who the connection was authenticated as at its handshake; null when anonymous (and for clients).</summary>
-    internal virtual ConnectionIdentity? Identity => null;
+    /// <summary>This actor, for its role (an actor's own <c>Self</c> is protected).</summary>
+    internal IActorRef SelfRef => Self;
 
-    /// <summary>The connection, once its graph exists.</summary>
-    internal abstract FrameConnection? Connection { get; }
+    /// <summary>The sender of the message being handled, for its role.</summary>
+    internal IActorRef CurrentSender => Sender;
 
-    /// <summary>How to send, once the connection is a WebSocket; null before.</summary>
-    internal abstract SendPolicy? Sending { get; }
+    /// <summary>Stops this actor (from its role, while it handles a message).</summary>
+    internal void StopSelf() => Context.Stop(Self);
+
+    private ConnectionIdentity? Identity => _role.Identity;
+
+    private FrameConnection? Connection => _role.Connection;
+
+    private SendPolicy? Sending => _role.Sending;
 
     /// <summary>True once this side has closed (no more frames go out).</summary>
-    protected bool Closing { get; private set; }
+    private bool Closing { get; set; }
 
     /// <summary>True once this side has closed, or the protocol is closing (a close sent or received, a failure).</summary>
     private bool NoMoreSends => Closing || Connection?.Protocol.State >= Protocol.Connection.ConnectionState.Closing;
@@ -146,6 +197,7 @@ internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
     {
         Connection?.Transport.Abort();
         Connection?.Protocol.Stop();
+        _role.PostStop();
     }
 
     /// <summary>Stops the actor when <paramref name="connection"/> has ended.</summary>
@@ -156,7 +208,7 @@ internal abstract class FrameConnectionActor : UntypedActor, IWithTimers
     /// This side is done: what is queued is written, the sending side is shut down, and the peer has
     /// the close timeout to close its side before the connection is cut.
     /// </summary>
-    protected void BeginClose()
+    internal void BeginClose()
     {
         if (Closing || Connection is null)
             return;

@@ -14,13 +14,13 @@ using Cosocket.Protocol;
 namespace Cosocket.Actors.Client;
 
 /// <summary>
-/// One client-side WebSocket connection. Told to <see cref="Connect"/>, it opens the TCP (or Unix
-/// domain) socket, writes the handshake request and reads the response head, each step bounded by
-/// the <c>timeout</c> through a timer; then it starts the connection's graph and does what every
-/// connection actor does (<see cref="FrameConnectionActor"/>). It answers <see cref="Connected"/> or
-/// <see cref="ConnectFailed"/>, and stops when the connection ends.
+/// How a client connection opens, in its <see cref="ConnectionActor"/>. Told to
+/// <see cref="Connect"/>, it opens the TCP (or Unix domain) socket, writes the handshake request and
+/// reads the response head, each step bounded by the <c>timeout</c> through a timer; then it starts
+/// the connection's graph. It answers <see cref="Connected"/> or <see cref="ConnectFailed"/>; between
+/// owners it rests in a pool (<see cref="EnterIdle"/>, <see cref="LeaveIdle"/>).
 /// </summary>
-internal sealed class ClientConnectionActor : FrameConnectionActor
+internal sealed class ClientRole : ConnectionRole
 {
     internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options, TlsSettings? Tls);
 
@@ -44,13 +44,13 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
     private Step _step;
     private IActorRef _replyTo = ActorRefs.Nobody;
 
-    public ClientConnectionActor(string id, IMaterializer materializer)
+    public ClientRole(string id, IMaterializer materializer)
     {
         _id = id;
         _materializer = materializer;
     }
 
-    protected override bool ReceiveOwn(object message)
+    public override bool Receive(object message)
     {
         switch (message)
         {
@@ -70,7 +70,7 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
                 break;
             case ConnectFailed m:
                 _replyTo.Tell(m);
-                Context.Stop(Self);
+                Actor.StopSelf();
                 break;
             case EnterIdle m:
                 OnEnterIdle(m);
@@ -90,7 +90,7 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
         if (_connection is null)
             return;
         _idleWatch = new CancellationTokenSource();
-        var self = Self;
+        var self = Actor.SelfRef;
         var pools = idle.Pools;
         _connection.Incoming.WaitToReadAsync(_idleWatch.Token).AsTask().ContinueWith(
             wait => { if (!wait.IsCanceled) pools.Tell(new ConnectionPools.IdleDisturbed(self)); },
@@ -98,11 +98,11 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
     }
 
     public static Props Props(string id, IMaterializer materializer) =>
-        Akka.Actor.Props.Create(() => new ClientConnectionActor(id, materializer)).WithDispatcher(ConnectionDispatcher.Id);
+        ConnectionActor.Props(new ClientRole(id, materializer));
 
-    internal override FrameConnection? Connection => _connection;
+    public override FrameConnection? Connection => _connection;
 
-    internal override SendPolicy? Sending => _connection is not null && _options is { } options
+    public override SendPolicy? Sending => _connection is not null && _options is { } options
         ? SendPolicy.Of(options)
         : null;
 
@@ -115,9 +115,8 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
 
     private CancellationTokenSource? _idleWatch;
 
-    protected override void PostStop()
+    public override void PostStop()
     {
-        base.PostStop();
         if (_connection is null)
             _socket?.Dispose();
         _connecting?.Dispose();
@@ -126,7 +125,7 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
 
     private void OnConnect(Connect connect)
     {
-        _replyTo = Sender;
+        _replyTo = Actor.CurrentSender;
         _options = connect.Options;
         _connecting = new CancellationTokenSource();
         _step = Step.Connecting;
@@ -134,13 +133,13 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
         _socket = connect.Uri.UnixSocketPath is not null
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        ConnectAsync(connect, _socket, Self, _connecting.Token).PipeTo(Self);
+        ConnectAsync(connect, _socket, Actor.SelfRef, _connecting.Token).PipeTo(Actor.SelfRef);
     }
 
     private void RestartStepTimer()
     {
         if (_options?.Timeout is { } timeout && timeout > TimeSpan.Zero)
-            Timers.StartSingleTimer("step", new StepTimedOut(_step), timeout);
+            Actor.Timers.StartSingleTimer("step", new StepTimedOut(_step), timeout);
     }
 
     /// <summary>Runs outside the actor: it only reports back through messages.</summary>
@@ -254,11 +253,11 @@ internal sealed class ClientConnectionActor : FrameConnectionActor
 
     private void OnHandshaked(Handshaked done)
     {
-        Timers.Cancel("step");
+        Actor.Timers.Cancel("step");
         var options = _options!;
-        _connection = FrameConnection.StartClient(_id, done.Socket.RemoteEndPoint, Self, done.Stream,
+        _connection = FrameConnection.StartClient(_id, done.Socket.RemoteEndPoint, Actor.SelfRef, done.Stream,
             () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, !options.SendUnmasked, _materializer);
-        StopWhenClosed(_connection);
+        Actor.StopWhenClosed(_connection);
         _replyTo.Tell(new Connected(_connection, done.RawHeader));
     }
 }
