@@ -151,8 +151,11 @@ public static class ConnectCommand
                 if (!await Send(() => client.SendMessageAsync(line)))
                     return 1;
             }
+            // Told to the connection, not the close handshake's call, which would take the read side
+            // between two of the receive loop's receives (its next one then finds the side busy):
+            // only the loop reads, and it reports the server's answer.
             if (!receiving.IsCompleted)
-                await client.CloseHandshakeAsync(CloseStatus.NormalClosure); // the receive loop reports the answer
+                client.Connection?.Tell(new Actors.Connections.CloseConnection(CloseStatus.NormalClosure));
         }
         int exitCode = await receiving;
         var connection = client.Connection;

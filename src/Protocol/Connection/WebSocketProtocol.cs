@@ -46,6 +46,7 @@ public sealed class WebSocketProtocol
     private bool _eventsOver;    // the last event (an error, or the end) was handed out
     private bool _closeTimerArmed;
     private Frame? _deferredClose;
+    private bool _inputEnded;       // the peer's end of input (or a transport failure) arrived
     private Violation? _deferredViolation;
     private bool _keepalive;
     private bool _awaitingPong;
@@ -355,6 +356,8 @@ public sealed class WebSocketProtocol
         {
             _deferredClose = null;
             AnswerPeerClose(close);
+            if (_inputEnded) // the peer has already ended its side: so does this one, once the answer is written
+                EndThisSide();
         }
         else if (_deferredViolation is { } violation)
         {
@@ -500,18 +503,28 @@ public sealed class WebSocketProtocol
 
     private void OnEnd(string error)
     {
-        // The peer is gone: what it asked for is answered now, whether or not the application has looked.
-        Acknowledge();
+        _inputEnded = true;
         EmitLast(ProtocolEvent.OfError(ErrorKind.Closed, null, error));
+        if (HasDeferred)
+        {
+            // A peer that ended its side after its close may still read: the application's answers to
+            // what came before the close go out first, then the close's (Acknowledge ends this side).
+            // The close timeout bounds an application that never takes it.
+            ArmCloseTimer();
+            return;
+        }
         // The message layer owns the connection's end: once the peer has ended its side, so does this
         // one. Under the frame API the application decides (the seed's handler returns).
         if (Mode == ReceiveMode.Messages || _closeReceived || _closeSent || TransportAction != TransportAction.None)
-        {
-            Close(TransportAction.ShutdownAfterWrite);
-            // Both sides are done: what remains is writing what is queued, bounded by the close timer.
-            if (TransportAction < TransportAction.Abort)
-                State = ConnectionState.Closed;
-        }
+            EndThisSide();
+    }
+
+    /// <summary>Both sides are done: what remains is writing what is queued, bounded by the close timer.</summary>
+    private void EndThisSide()
+    {
+        Close(TransportAction.ShutdownAfterWrite);
+        if (TransportAction < TransportAction.Abort)
+            State = ConnectionState.Closed;
     }
 
     /// <summary>No new message goes out; the transport is closed as <paramref name="action"/> says

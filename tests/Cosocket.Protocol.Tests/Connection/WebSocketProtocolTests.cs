@@ -278,11 +278,33 @@ public class WebSocketProtocolTests
     }
 
     [Fact]
-    public void PeerClose_NotYetTaken_IsAnsweredWhenTheInputEnds()
+    public void PeerClose_ThenItsEnd_TheAnswersToEarlierMessagesGoFirst()
+    {
+        // A peer that sends messages, its close and its FIN at once still reads: the echoes, then the
+        // close's answer, then this side's end.
+        var server = New();
+        server.ReceiveData([.. From(server, true, Opcode.Text, Wire.Utf8("last words")), .. From(server, true, Opcode.Close, CloseBody(1000, ""))]);
+        server.ReceiveEof(null);
+        Assert.Equal([ProtocolEventKind.Message, ProtocolEventKind.Close, ProtocolEventKind.Error], Events(server).Select(e => e.Kind));
+        Assert.Empty(Sent(server));
+        Assert.Equal(TransportAction.None, server.TransportAction);
+        Assert.Contains(new TimerRequest(ProtocolTimer.Close, CloseTimeout), Timers(server));
+
+        Assert.Equal(SendStatus.Queued, server.SendMessage(Opcode.Text, Wire.Utf8("last words"), 100));
+        server.Acknowledge();
+        Assert.Equal([Opcode.Text, Opcode.Close], Sent(server).Select(f => f.Opcode));
+        Assert.Equal(TransportAction.ShutdownAfterWrite, server.TransportAction);
+        Assert.Equal(ConnectionState.Closed, server.State);
+    }
+
+    [Fact]
+    public void PeerClose_ToClient_ThenItsEnd_IsAnsweredOnceTaken_ThenThisSideEnds()
     {
         var client = New(Role.Client);
         client.ReceiveData(From(client, true, Opcode.Close, CloseBody(1000, "")));
         client.ReceiveEof(null);
+        Assert.Empty(Sent(client));
+        client.Acknowledge();
         Assert.Equal((ushort?)1000, Assert.Single(Sent(client)).CloseCode);
         Assert.Equal(TransportAction.ShutdownAfterWrite, client.TransportAction);
     }
