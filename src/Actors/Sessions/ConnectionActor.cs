@@ -122,7 +122,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
                     Timers.StartSingleTimer(DeadlineTimer, new CheckDeadlines(), next);
                 break;
             case TransportClosed:
-                Context.Stop(Self);
+                StopSelf();
                 break;
             case Shutdown:
                 if (Sending is not null)
@@ -255,7 +255,7 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
 
     private void OnClose(CloseConnection close)
     {
-        if (Sending is null || Closing || Connection is not { } connection)
+        if (Sending is not { } policy || Closing || Connection is not { } connection)
         {
             ReplyIfAsked(NotSentClosed);
             // A connection that is not a WebSocket yet has no close handshake: it is cut.
@@ -264,9 +264,17 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
             return;
         }
         var (payload, err) = ClosePayload.Build(close.Code, Encoding.UTF8.GetBytes(close.Reason ?? ""));
-        if (err is not null)
+        if (payload is null)
         {
-            ReplyIfAsked(SendResult.Failure(err));
+            ReplyIfAsked(SendResult.Failure(err!));
+            return;
+        }
+        // The seed's send checks hold for the close frame too; a refused one is not sent, and this side
+        // still closes.
+        if (FrameEncoder.ValidateSend(true, (int)Opcode.Close, payload.Length, policy.MaxSendLen) is { } invalid)
+        {
+            ReplyIfAsked(SendResult.Failure(invalid));
+            BeginClose();
             return;
         }
         // The close handshake, then the end of sending at once: the peer answers and closes its side

@@ -80,6 +80,15 @@ public class ConnectionActorTests : TestKit
     }
 
     [Fact]
+    public async Task CloseWithAReasonTooLongForAControlFrame_IsRefusedAsTheSeedsSendIs()
+    {
+        var (harness, serverTask) = ReadingServer();
+        await using var client = await UpgradeAsync(harness);
+        (await serverTask).Connection.Tell(new CloseConnection(CloseStatus.NormalClosure, new string('x', 124)), TestActor);
+        Assert.Equal(SendResult.Failure(ProtocolErrors.TooMuchControlPayload), await ExpectMsgAsync<SendResult>(Wait));
+    }
+
+    [Fact]
     public async Task Subscriber_HearsEveryFrameTheConnectionReceives()
     {
         var (harness, serverTask) = ReadingServer();
