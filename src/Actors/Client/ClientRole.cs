@@ -8,8 +8,8 @@ using Akka.Streams;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol.Handshake;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Client;
 

@@ -5,9 +5,9 @@ using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Handshake;
-using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Client;
 

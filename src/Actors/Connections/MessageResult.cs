@@ -39,4 +39,7 @@ public readonly record struct MessageResult(string? Type, byte[]? Data, ushort? 
 public readonly record struct CloseResult(ushort? Code, string? Reason, string? Err)
 {
     public static CloseResult Failure(string err) => new(null, null, err);
+
+    /// <summary>The peer's close as the protocol handed it on: its code, and its reason as text.</summary>
+    internal static CloseResult OfPeer(in Protocol.Connection.ProtocolEvent close) => new(close.Code, System.Text.Encoding.UTF8.GetString(close.Payload!), null);
 }

@@ -187,11 +187,19 @@ internal sealed class OutgoingQueue
     /// <summary>The thread on which the stage is running the connection's receiver or sender inline, or 0.</summary>
     private int _inlineThread;
 
-    /// <summary>Until <see cref="EndInline"/>, commands queued on this thread (by code the stage runs
+    /// <summary>Until the scope is disposed, commands queued on this thread (by code the stage runs
     /// inline) do not wake the stage: it takes them itself right after.</summary>
-    internal void BeginInline() => Volatile.Write(ref _inlineThread, Environment.CurrentManagedThreadId);
+    internal InlineScope Inline()
+    {
+        Volatile.Write(ref _inlineThread, Environment.CurrentManagedThreadId);
+        return new InlineScope(this);
+    }
 
-    internal void EndInline() => Volatile.Write(ref _inlineThread, 0);
+    /// <summary>Ends <see cref="Inline"/> (a struct: no allocation on the stage's hot path).</summary>
+    internal readonly struct InlineScope(OutgoingQueue queue) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref queue._inlineThread, 0);
+    }
 
     private void Wake()
     {

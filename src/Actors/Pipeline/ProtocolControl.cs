@@ -4,8 +4,7 @@ using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Pipeline;
 
-/// <summary>What the protocol stage is told from outside the stream: its settings once the handshake
-/// is done, the receive mode, keepalive on or off.</summary>
+/// <summary>A connection's protocol settings and rate limit, from the handshake's outcome.</summary>
 internal sealed record ProtocolConfiguration(ProtocolSettings Settings, RateLimitOptions? RateLimit);
 
 /// <summary>
@@ -24,6 +23,7 @@ internal sealed class ProtocolControl
     private bool _inMessage;
     private int _state;
     private bool _pendingInput;
+    private object? _peerClose;
 
     /// <summary>Takes the settings of the handshake's outcome; called before the upgrade is written.</summary>
     public void Configure(ProtocolConfiguration configuration) => Post(configuration);
@@ -32,7 +32,9 @@ internal sealed class ProtocolControl
     public void UseMode(ReceiveMode mode) => Post(mode);
 
     /// <summary>The connection rests in a pool (true) or goes to its next owner (false): see <see cref="WebSocketProtocol.Rest"/>.</summary>
-    public void Rest(bool resting) => Post(resting);
+    public void Rest(bool resting) => Post(new RestCommand(resting));
+
+    internal sealed record RestCommand(bool Resting);
 
     /// <summary>The connection's owner is gone: the stage stops, whatever is left (its actor's last word).</summary>
     public void Stop() => Post(StopCommand.Instance);
@@ -60,10 +62,10 @@ internal sealed class ProtocolControl
 
     /// <summary>The peer's close once the protocol has handed it to the receiver, who may not have
     /// read it yet when the connection is gone; null before.</summary>
-    public CloseResult? PeerClose { get; private set; }
+    public CloseResult? PeerClose => Volatile.Read(ref _peerClose) is CloseResult close ? close : null;
 
-    internal void OnPeerClose(in ProtocolEvent close) =>
-        PeerClose = new CloseResult(close.Code, System.Text.Encoding.UTF8.GetString(close.Payload!), null);
+    // Boxed, so that a reader on another thread sees the whole result or none.
+    internal void OnPeerClose(in ProtocolEvent close) => Volatile.Write(ref _peerClose, CloseResult.OfPeer(close));
 
     /// <summary>True while received frames wait in the protocol for the receiver (held before the first receive, or paced).</summary>
     public bool HasPendingInput => Volatile.Read(ref _pendingInput);

@@ -79,14 +79,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
             SetHandler(stage.BytesOut, onPull: Drive, onDownstreamFinish: cause =>
             {
                 // The transport is gone: nothing queued will be written.
-                var error = cause as Exception ?? new TransportClosedException();
-                FailAll(_inFlight, error);
-                if (_protocol is { } protocol)
-                {
-                    while (protocol.TryTakeOutgoing(out var data))
-                        Fail(data, error);
-                }
-                _outgoing.Closed();
+                FailUnwritten(cause as Exception ?? new TransportClosedException());
                 Drive();
             });
         }
@@ -109,15 +102,22 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
 
         public override void PostStop()
         {
-            var closed = new TransportClosedException();
-            FailAll(_inFlight, closed);
+            FailUnwritten(new TransportClosedException());
+            _incoming.Complete();
+        }
+
+        /// <summary>Every send not written yet (in flight, encoded, or still a command) fails with <paramref name="error"/>.</summary>
+        private void FailUnwritten(Exception error)
+        {
+            foreach (var chunk in _inFlight)
+                Fail(chunk, error);
+            _inFlight.Clear();
             if (_protocol is { } protocol)
             {
                 while (protocol.TryTakeOutgoing(out var data))
-                    Fail(data, closed);
+                    Fail(data, error);
             }
             _outgoing.Closed();
-            _incoming.Complete();
         }
 
         private WebSocketProtocol Open(ProtocolConfiguration configuration)
@@ -150,11 +150,11 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
                 case ReceiveMode mode:
                     Protocol.UseMode(mode);
                     break;
-                case bool resting:
-                    if (resting)
-                        Protocol.Rest();
-                    else
-                        Protocol.Resume();
+                case ProtocolControl.RestCommand { Resting: true }:
+                    Protocol.Rest();
+                    break;
+                case ProtocolControl.RestCommand:
+                    Protocol.Resume();
                     break;
             }
         }
@@ -183,19 +183,28 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
 
         private static void Apply(WebSocketProtocol protocol, OutgoingCommand command)
         {
-            var status = command.Kind switch
+            SendStatus status;
+            switch (command.Kind)
             {
-                CommandKind.Frame => protocol.SendFrame(command.Fin, (int)command.Opcode, command.Payload, command),
-                CommandKind.Message => protocol.SendMessage(command.Opcode, command.Payload, command.FragmentSize, command),
-                CommandKind.Close => protocol.StartClose(command.Code, command.Payload.Span, command),
-                _ => SendStatus.Queued,
-            };
-            if (command.Kind == CommandKind.Fail)
-                protocol.Fail(command.Code, command.Reason ?? "", ErrorKind.Closed);
-            else if (command.Kind == CommandKind.Finish)
-                protocol.Finish();
-            else if (command.Kind == CommandKind.Acknowledge)
-                protocol.Acknowledge();
+                case CommandKind.Frame:
+                    status = protocol.SendFrame(command.Fin, (int)command.Opcode, command.Payload, command);
+                    break;
+                case CommandKind.Message:
+                    status = protocol.SendMessage(command.Opcode, command.Payload, command.FragmentSize, command);
+                    break;
+                case CommandKind.Close:
+                    status = protocol.StartClose(command.Code, command.Payload.Span, command);
+                    break;
+                case CommandKind.Fail:
+                    protocol.Fail(command.Code, command.Reason ?? "", ErrorKind.Closed);
+                    return;
+                case CommandKind.Finish:
+                    protocol.Finish();
+                    return;
+                default:
+                    protocol.Acknowledge();
+                    return;
+            }
             if (status != SendStatus.Queued)
                 command.Written?.OnFailed(status == SendStatus.AlreadyClosed ? new AlreadyClosedException() : new TransportClosedException(), command.Token);
         }
@@ -214,15 +223,8 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
             // A receiver waiting for an event runs here, on this thread, as the event is handed to
             // it; what it sends meanwhile is taken right after, and written in this same turn,
             // without a wake-up message to this stage's actor.
-            _outgoing.BeginInline();
-            try
-            {
+            using (_outgoing.Inline())
                 PushEvents(protocol);
-            }
-            finally
-            {
-                _outgoing.EndInline();
-            }
             TakeCommands(protocol);
             if (IsAvailable(_stage.BytesOut))
                 Write(protocol);
@@ -319,18 +321,13 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
         private void Write(WebSocketProtocol protocol)
         {
             // A sender waiting for its write resumes here; what it sends next goes into this write.
-            _outgoing.BeginInline();
-            try
+            using (_outgoing.Inline())
             {
                 foreach (var data in _inFlight)
                 {
                     if (data.Tag is OutgoingCommand { Written: { } written } command)
                         written.OnWritten(data.SendLength, command.Token);
                 }
-            }
-            finally
-            {
-                _outgoing.EndInline();
             }
             _inFlight.Clear();
             TakeCommands(protocol);
@@ -385,14 +382,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
         }
 
         private static ByteString Wrap(ReadOnlyMemory<byte> bytes) =>
-            MemoryMarshal.TryGetArray(bytes, out var segment) ? ByteString.FromBytes(segment) : ByteString.CopyFrom(bytes.ToArray());
-
-        private static void FailAll(List<OutgoingData> chunks, Exception error)
-        {
-            foreach (var chunk in chunks)
-                Fail(chunk, error);
-            chunks.Clear();
-        }
+            ByteString.FromBytes(MemoryMarshal.TryGetArray(bytes, out var segment) ? segment : bytes.ToArray());
 
         private static void Fail(in OutgoingData data, Exception error)
         {

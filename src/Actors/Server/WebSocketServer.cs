@@ -3,8 +3,8 @@ using Akka.Actor;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol.Handshake;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Server;
 

@@ -4,8 +4,8 @@ using Akka.Event;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
-using Cosocket.Protocol.Framing;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Sessions;
 

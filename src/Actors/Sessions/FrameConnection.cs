@@ -9,19 +9,20 @@ using Akka.Streams.Dsl;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
-using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Sessions;
 
 /// <summary>
 /// One WebSocket connection, server or client (<see cref="Role"/>): its materialized graph (transport
 /// ⇄ [the server's handshake stage ⇄] protocol stage), the queues of commands and events, the
-/// deadlines of the seed's receives and sends, and the subscribers. Its actor owns it; the seed API objects use it directly,
-/// so frames pass neither through the actor's mailbox nor through the thread pool: events and write
-/// completions resume their waiters on the stream's own thread. The connection's protocol state is
-/// the protocol stage's alone (<see cref="WebSocketProtocol"/>); this holds none of it.
+/// deadlines of the seed's receives and sends, and the subscribers. Its actor owns it; the seed API
+/// objects use it directly, so frames pass neither through the actor's mailbox nor through the
+/// thread pool: events and write completions resume their waiters on the stream's own thread. The
+/// connection's protocol state is the protocol stage's alone (<see cref="WebSocketProtocol"/>); this
+/// holds none of it.
 /// </summary>
 internal sealed class FrameConnection
 {

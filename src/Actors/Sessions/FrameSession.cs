@@ -2,9 +2,9 @@ using Akka.Actor;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
-using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Sessions;
 

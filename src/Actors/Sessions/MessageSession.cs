@@ -3,10 +3,10 @@ using System.Text.Unicode;
 using Akka.Actor;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Transport;
+using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Messages;
-using Cosocket.Protocol;
 
 namespace Cosocket.Actors.Sessions;
 
@@ -75,11 +75,7 @@ internal sealed class MessageSession
                     EndedBeforePeerClose();
                 return MessageResult.Failure(ended.Err, ended.Kind);
             }
-            if (next.Kind == ProtocolEventKind.Message)
-                return Deliver(next.Opcode, next.Payload!);
-            // What this reader sent for the messages before it is queued: the protocol may answer now.
-            Connection.PostAcknowledge();
-            return next.Kind == ProtocolEventKind.Close ? OnPeerClose(next) : OnLast(next);
+            return next.Kind == ProtocolEventKind.Message ? Deliver(next.Opcode, next.Payload!) : OnEnd(next);
         }
         finally
         {
@@ -166,14 +162,9 @@ internal sealed class MessageSession
             }
             if (next.Kind == ProtocolEventKind.Message)
                 continue;
-            Connection.PostAcknowledge();
-            if (next.Kind == ProtocolEventKind.Close)
-                OnPeerClose(next);
-            else
-            {
-                OnLast(next);
+            OnEnd(next);
+            if (next.Kind != ProtocolEventKind.Close)
                 return;
-            }
         }
     }
 
@@ -191,14 +182,24 @@ internal sealed class MessageSession
         return message;
     }
 
-    /// <summary>The peer's close, which the protocol has answered (and, on a server, closed TCP after).</summary>
+    /// <summary>
+    /// The peer's close or the protocol's last event, taken after everything before it: what this
+    /// reader sent for those is queued, so the protocol may answer now (the close's answer, or the
+    /// violation's failure).
+    /// </summary>
+    private MessageResult OnEnd(in ProtocolEvent end)
+    {
+        Connection.PostAcknowledge();
+        return end.Kind == ProtocolEventKind.Close ? OnPeerClose(end) : OnLast(end);
+    }
+
+    /// <summary>The peer's close, which the protocol answers now (and, on a server, closes TCP after).</summary>
     private MessageResult OnPeerClose(in ProtocolEvent close)
     {
         _closeReceived = true;
         TryMarkCloseSent();
-        byte[] reason = close.Payload!;
-        _peerClose.TrySetResult(new CloseResult(close.Code, Encoding.UTF8.GetString(reason), null));
-        return new MessageResult(MessageResult.CloseType, reason, close.Code, null);
+        _peerClose.TrySetResult(CloseResult.OfPeer(close));
+        return new MessageResult(MessageResult.CloseType, close.Payload, close.Code, null);
     }
 
     /// <summary>

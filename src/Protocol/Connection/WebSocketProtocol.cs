@@ -73,8 +73,6 @@ public sealed class WebSocketProtocol
 
     public Role Role => _settings.Role;
 
-    public ProtocolSettings Settings => _settings;
-
     public ConnectionState State { get; private set; } = ConnectionState.Connecting;
 
     public ReceiveMode Mode { get; private set; }
@@ -87,9 +85,6 @@ public sealed class WebSocketProtocol
 
     /// <summary>True while events or held frames wait for the application: the host reads no more until they are taken.</summary>
     public bool HasPendingInput => _events.Count > 0 || _held is { Count: > 0 };
-
-    /// <summary>True once nothing more received will be processed.</summary>
-    public bool IsInputOver => _inputOver;
 
     /// <summary>True once the last event has been handed out.</summary>
     public bool IsEventsOver => _eventsOver && _events.Count == 0;
@@ -105,15 +100,11 @@ public sealed class WebSocketProtocol
 
     public bool CloseSent => _closeSent;
 
-    /// <summary>True while a peer's close or a violation waits for <see cref="Acknowledge"/>.</summary>
-    public bool HasDeferred => _deferredClose is not null || _deferredViolation is not null;
 
     /// <summary>Who started the close handshake and with what code: this side (a close it sent first,
     /// a failure), or the peer (its close came first). Null until one did; a close sent through the
     /// raw frame API is the application's and is not counted here.</summary>
     public CloseOrigin? FirstClose { get; private set; }
-
-    public bool CloseReceived => _closeReceived;
 
     /// <summary>The opening handshake is done: frames may flow, and keepalive starts.</summary>
     public void Open()
@@ -136,7 +127,7 @@ public sealed class WebSocketProtocol
         {
             // Processing may fail the connection, which drops what is held: work on a copy.
             var held = _held.ToArray();
-            _held?.Clear();
+            _held.Clear();
             foreach (var result in held)
                 Process(result);
         }
@@ -194,15 +185,11 @@ public sealed class WebSocketProtocol
             if (result.Status == DecodeStatus.NeedMoreData)
                 break;
             if (Mode == ReceiveMode.Undecided)
-            {
                 (_held ??= []).Add(result);
-                if (result.Status == DecodeStatus.Error)
-                    break; // the decoder stays failed
-            }
             else
                 Process(result);
             if (result.Status == DecodeStatus.Error)
-                break;
+                break; // the decoder stays failed
         }
     }
 
@@ -260,9 +247,10 @@ public sealed class WebSocketProtocol
     {
         if (!CanSend)
             return SendStatus.Closed;
-        Enqueue((Opcode)opcode, fin, payload, tag);
         if (opcode == (int)Opcode.Close)
-            MarkCloseSent();
+            EnqueueClose(payload, tag, fin);
+        else
+            Enqueue((Opcode)opcode, fin, payload, tag);
         return SendStatus.Queued;
     }
 
@@ -300,8 +288,7 @@ public sealed class WebSocketProtocol
             return SendStatus.AlreadyClosed;
         if (!CanSend)
             return SendStatus.Closed;
-        Enqueue(Opcode.Close, fin: true, CloseBody(code, reason), tag);
-        MarkCloseSent();
+        EnqueueClose(CloseBody(code, reason), tag);
         FirstClose ??= new CloseOrigin(ByPeer: false, code);
         ArmCloseTimer();
         return SendStatus.Queued;
@@ -321,8 +308,7 @@ public sealed class WebSocketProtocol
         _deferredViolation = null;
         if (!_closeSent && CanSend)
         {
-            Enqueue(Opcode.Close, fin: true, CloseBody(code, System.Text.Encoding.UTF8.GetBytes(reason)), tag: null);
-            MarkCloseSent();
+            EnqueueClose(CloseBody(code, System.Text.Encoding.UTF8.GetBytes(reason)), tag: null);
             FirstClose ??= new CloseOrigin(ByPeer: false, code);
         }
         _inputOver = true;
@@ -484,8 +470,7 @@ public sealed class WebSocketProtocol
             // the endpoint MUST send a Close frame in response. (When sending a Close frame in response,
             // the endpoint typically echos the status code it received.)" The reason goes back too: it
             // is valid UTF-8 (checked) and fits (it came in a control frame).
-            Enqueue(Opcode.Close, fin: true, frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : ReadOnlyMemory<byte>.Empty, tag: null);
-            MarkCloseSent();
+            EnqueueClose(frame.CloseCode is { } code ? CloseBody(code, frame.Data.Span) : ReadOnlyMemory<byte>.Empty, tag: null);
         }
         if (Role == Role.Server)
         {
@@ -505,7 +490,7 @@ public sealed class WebSocketProtocol
     {
         _inputEnded = true;
         EmitLast(ProtocolEvent.OfError(ErrorKind.Closed, null, error));
-        if (HasDeferred)
+        if (_deferredClose is not null || _deferredViolation is not null)
         {
             // A peer that ended its side after its close may still read: the application's answers to
             // what came before the close go out first, then the close's (Acknowledge ends this side).
@@ -550,8 +535,11 @@ public sealed class WebSocketProtocol
         ArmCloseTimer();
     }
 
-    private void MarkCloseSent()
+    /// <summary>A close frame goes out after what is queued: this side sends nothing after it but what
+    /// the raw frame API insists on (RFC 6455 §5.5.1 binds the message layer).</summary>
+    private void EnqueueClose(ReadOnlyMemory<byte> body, object? tag, bool fin = true)
     {
+        Enqueue(Opcode.Close, fin, body, tag);
         _closeSent = true;
         if (State is ConnectionState.Open or ConnectionState.Connecting)
             State = ConnectionState.Closing;
