@@ -104,6 +104,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
         {
             FailUnwritten(new TransportClosedException());
             _incoming.Complete();
+            _protocol?.Dispose(); // its compression contexts go back to the process's budget
         }
 
         /// <summary>Every send not written yet (in flight, encoded, or still a command) fails with <paramref name="error"/>.</summary>

@@ -89,8 +89,9 @@ public enum SendStatus
 /// <param name="CloseTimeout">Once this side has closed: the peer's time to finish before the connection is cut.</param>
 /// <param name="PingInterval">Keepalive pings at this interval; null sends none.</param>
 /// <param name="PongTimeout">How long after a keepalive ping the peer has to show it is alive.</param>
+/// <param name="Deflate">How messages are compressed, when the handshake negotiated permessage-deflate; null when it did not.</param>
 public sealed record ProtocolSettings(Role Role, long MaxPayloadLength, long MaxMessageLength, bool ValidateUtf8, bool MaskSends,
-    TimeSpan CloseTimeout, TimeSpan? PingInterval, TimeSpan PongTimeout);
+    TimeSpan CloseTimeout, TimeSpan? PingInterval, TimeSpan PongTimeout, Deflate.DeflateSettings? Deflate = null);
 
 /// <summary>What a <see cref="ProtocolEvent"/> carries.</summary>
 public enum ProtocolEventKind

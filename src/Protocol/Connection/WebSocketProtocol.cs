@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Cosocket.Protocol.Deflate;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Messages;
 
@@ -14,8 +15,9 @@ namespace Cosocket.Protocol.Connection;
 /// runs the close handshake and keepalive, fragments and masks what it sends, and accounts for the
 /// bytes waiting to be written.
 /// </summary>
-/// <remarks>Not thread-safe: its host calls it from one thread at a time (the connection's stream stage).</remarks>
-public sealed class WebSocketProtocol
+/// <remarks>Not thread-safe: its host calls it from one thread at a time (the connection's stream stage).
+/// With permessage-deflate it borrows compression contexts: <see cref="Dispose"/> gives back what it keeps.</remarks>
+public sealed class WebSocketProtocol : IDisposable
 {
     /// <summary>The reason (with 1011) a connection whose peer stopped answering keepalive pings is closed with.</summary>
     public const string KeepaliveTimeout = "keepalive timeout";
@@ -31,6 +33,8 @@ public sealed class WebSocketProtocol
     // Made on the first bytes: an idle connection holds no decoder, assembler or held frames.
     private FrameDecoder? _decoder;
     private MessageAssembler? _assembler;
+    private MessageCompressor? _compressor;
+    private MessageInflater? _inflater;
     private readonly Queue<ProtocolEvent> _events = new();
     // Decoded before the first receive picked the mode: held, unanswered, until it does.
     private List<DecodeResult>? _held;
@@ -67,7 +71,7 @@ public sealed class WebSocketProtocol
         // RFC 6455 §5.1: "The server MUST close the connection upon receiving a frame that is not
         // masked"; "A client MUST close a connection if it detects a masked frame" (checked by the
         // validator, so that the seed's raw recv_frame can still accept them, docs/compatibility.md §3.4).
-        return new FrameDecoder(new FrameDecoderOptions(_settings.MaxPayloadLength, ForceMasking: server),
+        return new FrameDecoder(new FrameDecoderOptions(_settings.MaxPayloadLength, ForceMasking: server, AllowRsv1: _settings.Deflate is not null),
             new MessageValidator(_settings.MaxMessageLength, _settings.ValidateUtf8, forbidMasked: !server));
     }
 
@@ -96,7 +100,10 @@ public sealed class WebSocketProtocol
     public bool IsAtFrameBoundary => _decoder?.IsAtFrameBoundary ?? true;
 
     /// <summary>True while part of a fragmented message has been received.</summary>
-    public bool InMessage => _assembler?.InMessage ?? false;
+    public bool InMessage => _assembler?.InMessage == true || _inflater?.InMessage == true;
+
+    /// <summary>Whether the handshake negotiated permessage-deflate (RFC 7692).</summary>
+    public bool IsCompressing => _settings.Deflate is not null;
 
     public bool CloseSent => _closeSent;
 
@@ -263,9 +270,17 @@ public sealed class WebSocketProtocol
             return SendStatus.AlreadyClosed;
         if (!CanSend)
             return SendStatus.Closed;
+        bool compressed = false;
+        if (_settings.Deflate is { } deflate && (_compressor ??= new MessageCompressor(deflate, Role)).Compress(payload.Span) is { } deflated)
+        {
+            // RFC 7692 §7.2.1: the compressed bytes are the message's payload, in as many frames as
+            // any payload; §6: RSV1 on its first frame only.
+            payload = deflated;
+            compressed = true;
+        }
         if (payload.Length <= fragmentSize)
         {
-            Enqueue(opcode, fin: true, payload, tag);
+            Enqueue(opcode, fin: true, payload, tag, compressed: compressed);
             return SendStatus.Queued;
         }
         int total = 0;
@@ -273,7 +288,7 @@ public sealed class WebSocketProtocol
         {
             int length = Math.Min(fragmentSize, payload.Length - offset);
             bool last = offset + length == payload.Length;
-            total += Enqueue(offset == 0 ? opcode : Opcode.Continuation, last, payload.Slice(offset, length), last ? tag : null, total);
+            total += Enqueue(offset == 0 ? opcode : Opcode.Continuation, last, payload.Slice(offset, length), last ? tag : null, total, compressed && offset == 0);
         }
         return SendStatus.Queued;
     }
@@ -443,6 +458,14 @@ public sealed class WebSocketProtocol
                 _deferredClose = frame;
                 _events.Enqueue(ProtocolEvent.OfClose(frame.CloseCode, frame.Data.ToArray()));
                 break;
+            case Opcode.Continuation or Opcode.Text or Opcode.Binary when frame.Compressed || _inflater?.InMessage == true:
+                // RFC 7692 §7.2.2: the frames of a compressed message are inflated as they arrive.
+                _inflater ??= new MessageInflater(_settings.Deflate!, Role, _settings.MaxMessageLength, _settings.ValidateUtf8);
+                if (_inflater.Add(frame, out var inflated) is { } violation)
+                    Defer(violation);
+                else if (inflated is { } whole)
+                    _events.Enqueue(ProtocolEvent.OfMessage(whole.Opcode, whole.Payload));
+                break;
             default:
                 if ((_assembler ??= new MessageAssembler()).Add(frame) is { } message)
                     _events.Enqueue(ProtocolEvent.OfMessage(message.Opcode, message.Payload));
@@ -592,19 +615,19 @@ public sealed class WebSocketProtocol
     }
 
     /// <returns>The bytes of the frame, header included.</returns>
-    private int Enqueue(Opcode opcode, bool fin, ReadOnlyMemory<byte> payload, object? tag, int sentBefore = 0)
+    private int Enqueue(Opcode opcode, bool fin, ReadOnlyMemory<byte> payload, object? tag, int sentBefore = 0, bool compressed = false)
     {
         if (!_settings.MaskSends && payload.Length >= ZeroCopyThreshold && MemoryMarshal.TryGetArray(payload, out _))
         {
             // The payload is not copied: it must not change until it is written (the senders wait for that).
             var header = new byte[FrameEncoder.GetHeaderLength(payload.Length, masked: false)];
-            FrameEncoder.WriteHeader(header, fin, (int)opcode, payload.Length, null);
+            FrameEncoder.WriteHeader(header, fin, (int)opcode, payload.Length, null, compressed);
             int length = header.Length + payload.Length;
             Add(new OutgoingData(header, null, 0));
             Add(new OutgoingData(payload, tag, sentBefore + length));
             return length;
         }
-        var frame = Encode(opcode, fin, payload);
+        var frame = Encode(opcode, fin, payload, compressed);
         Add(new OutgoingData(frame, tag, sentBefore + frame.Length));
         return frame.Length;
     }
@@ -615,12 +638,20 @@ public sealed class WebSocketProtocol
         _bufferedBytes += data.Bytes.Length;
     }
 
-    private byte[] Encode(Opcode opcode, bool fin, ReadOnlyMemory<byte> payload)
+    private byte[] Encode(Opcode opcode, bool fin, ReadOnlyMemory<byte> payload, bool compressed = false)
     {
         uint? key = _settings.MaskSends ? MaskKeyGenerator.Shared.Next() : null;
         var frame = new byte[FrameEncoder.GetHeaderLength(payload.Length, key is not null) + payload.Length];
-        FrameEncoder.WriteFrame(frame, fin, (int)opcode, payload.Span, key);
+        FrameEncoder.WriteFrame(frame, fin, (int)opcode, payload.Span, key, compressed);
         return frame;
+    }
+
+    /// <summary>Gives back the compression contexts this connection keeps (with context takeover) or
+    /// holds mid-message; the connection sends and inflates nothing after it.</summary>
+    public void Dispose()
+    {
+        _compressor?.Release();
+        _inflater?.Release();
     }
 
     /// <summary>A close body; a reason too long for a control frame is cut short (Cosocket's own

@@ -34,6 +34,7 @@ public sealed class FrameDecoder
 
     private readonly long _maxPayloadLength;
     private readonly bool _forceMasking;
+    private readonly bool _allowRsv1;
     private readonly MessageValidator? _validator;
 
     // A header that straddles chunks is gathered here.
@@ -43,6 +44,7 @@ public sealed class FrameDecoder
     // The frame whose payload is being read.
     private bool _inPayload;
     private bool _fin;
+    private bool _rsv1;
     private Opcode _opcode;
     private bool _masked;
     private uint _maskKey;
@@ -64,6 +66,7 @@ public sealed class FrameDecoder
         ArgumentNullException.ThrowIfNull(options);
         _maxPayloadLength = options.MaxPayloadLength;
         _forceMasking = options.ForceMasking;
+        _allowRsv1 = options.AllowRsv1;
         _validator = validator;
     }
 
@@ -173,6 +176,7 @@ public sealed class FrameDecoder
             consumed += headerLength;
 
         _fin = fin;
+        _rsv1 = (b0 & 0x40) != 0;
         _opcode = opcode;
         _masked = masked;
         _maskKey = masked ? Masking.ReadKey(view.Slice(2 + extended, 4)) : 0;
@@ -181,7 +185,7 @@ public sealed class FrameDecoder
         _payloadFilled = 0;
         _headerFilled = 0;
         _inPayload = true;
-        return _validator?.OnFrameStart(fin, opcode, masked, length) is { } violation ? DecodeResult.Violated(violation) : DecodeResult.NeedMoreData;
+        return _validator?.OnFrameStart(fin, opcode, masked, length, _rsv1) is { } violation ? DecodeResult.Violated(violation) : DecodeResult.NeedMoreData;
     }
 
     /// <summary>Makes <paramref name="view"/> hold at least <paramref name="wanted"/> header bytes,
@@ -237,7 +241,7 @@ public sealed class FrameDecoder
                 return Fail(ProtocolErrors.CloseFrameNeedsStatusCode);
             closeCode = BinaryPrimitives.ReadUInt16BigEndian(payload);
         }
-        var result = DecodeResult.Of(new Frame(_fin, _opcode, _masked, payload, closeCode));
+        var result = DecodeResult.Of(new Frame(_fin, _opcode, _masked, payload, closeCode, _rsv1));
         if (_validator?.OnFrameEnd(result.Frame) is { } atEnd)
         {
             _frameAfterViolation = result;
@@ -295,7 +299,7 @@ public sealed class FrameDecoder
     {
         // RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated that defines meanings for
         // non-zero values."
-        if ((b0 & 0x70) != 0)
+        if ((b0 & (_allowRsv1 ? 0x30 : 0x70)) != 0)
             return ProtocolErrors.BadRsvBits;
         int opcode = b0 & 0x0F;
         if (opcode is >= 0x3 and <= 0x7)

@@ -45,17 +45,18 @@ public static class FrameEncoder
 
     /// <summary>
     /// Writes a frame header. With <paramref name="maskKey"/> the MASK bit is set and the key follows
-    /// the length (a masked frame carries its key even when the payload is empty). RSV bits are 0.
+    /// the length (a masked frame carries its key even when the payload is empty). RSV bits are 0 but
+    /// for <paramref name="compressed"/>, RSV1 (permessage-deflate's "Per-Message Compressed", RFC 7692 §6).
     /// </summary>
     /// <returns>The number of bytes written.</returns>
-    public static int WriteHeader(Span<byte> destination, bool fin, int opcode, long payloadLength, uint? maskKey)
+    public static int WriteHeader(Span<byte> destination, bool fin, int opcode, long payloadLength, uint? maskKey, bool compressed = false)
     {
         if (payloadLength is < 0 or > MaxFrameLength)
             throw new ArgumentOutOfRangeException(nameof(payloadLength), payloadLength, ProtocolErrors.PayloadTooBig);
         if (opcode is < 0 or > 0xF)
             throw new ArgumentOutOfRangeException(nameof(opcode), opcode, ProtocolErrors.BadOpcode);
 
-        destination[0] = (byte)((fin ? 0x80 : 0) | opcode);
+        destination[0] = (byte)((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode);
         byte maskBit = maskKey is null ? (byte)0 : (byte)0x80;
         int written;
         if (payloadLength <= 125)
@@ -85,9 +86,9 @@ public static class FrameEncoder
 
     /// <summary>Writes a whole frame, masking the payload during the copy when a key is given.</summary>
     /// <returns>The number of bytes written: header and payload.</returns>
-    public static int WriteFrame(Span<byte> destination, bool fin, int opcode, ReadOnlySpan<byte> payload, uint? maskKey)
+    public static int WriteFrame(Span<byte> destination, bool fin, int opcode, ReadOnlySpan<byte> payload, uint? maskKey, bool compressed = false)
     {
-        int header = WriteHeader(destination, fin, opcode, payload.Length, maskKey);
+        int header = WriteHeader(destination, fin, opcode, payload.Length, maskKey, compressed);
         Span<byte> body = destination.Slice(header, payload.Length);
         if (maskKey is { } key)
             Masking.Apply(payload, body, key);

@@ -16,6 +16,7 @@ public sealed class MessageValidator
     private readonly bool _validateUtf8;
     private readonly bool _forbidMasked;
     private Opcode? _fragmented; // the opcode of a message whose final fragment has not arrived
+    private bool _compressed;    // the message is compressed: its inflater checks its length and text
     private long _messageLength;
     private Opcode _frameOpcode;
     private bool _frameIsText;
@@ -33,8 +34,9 @@ public sealed class MessageValidator
         _forbidMasked = forbidMasked;
     }
 
-    /// <summary>A frame's header has been read: <paramref name="length"/> payload bytes follow.</summary>
-    public Violation? OnFrameStart(bool fin, Opcode opcode, bool masked, long length)
+    /// <summary>A frame's header has been read: <paramref name="length"/> payload bytes follow;
+    /// <paramref name="compressed"/> is RSV1, which only a connection that negotiated permessage-deflate accepts.</summary>
+    public Violation? OnFrameStart(bool fin, Opcode opcode, bool masked, long length, bool compressed = false)
     {
         _frameOpcode = opcode;
         _frameIsText = false;
@@ -42,6 +44,11 @@ public sealed class MessageValidator
             return null;
         if (masked && _forbidMasked)
             return Violate(CloseStatus.ProtocolError, Violation.MaskedFrameFromServer);
+        // RFC 7692 §6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames
+        // and non-first fragments of a data message. An endpoint receiving such a frame MUST _Fail
+        // the WebSocket Connection_."
+        if (compressed && (opcode.IsControl() || opcode == Opcode.Continuation))
+            return Violate(CloseStatus.ProtocolError, Violation.CompressedBitMisplaced);
         if (opcode.IsControl())
             return null;
         Opcode message;
@@ -62,11 +69,14 @@ public sealed class MessageValidator
             message = opcode;
             _messageLength = 0;
             _utf8.Reset();
+            _compressed = compressed;
         }
+        _fragmented = fin ? null : message;
+        if (_compressed)
+            return null; // its length and text are checked as it is inflated
         _messageLength += length;
         if (_messageLength > _maxMessageLength)
             return Violate(CloseStatus.MessageTooBig, Violation.MessageTooBig);
-        _fragmented = fin ? null : message;
         _frameIsText = message == Opcode.Text && _validateUtf8;
         return null;
     }

@@ -14,6 +14,8 @@ public readonly record struct Violation(ushort CloseCode, string Reason)
     public const string InvalidUtf8CloseReason = "invalid UTF-8 in close reason";
     public const string InvalidCloseCodePrefix = "invalid close code ";
     public const string MaskedFrameFromServer = "masked frame from the server";
+    public const string CompressedBitMisplaced = "RSV1 set on a control frame or a continuation frame";
+    public const string InvalidCompressedData = "invalid compressed data";
 
     /// <summary>
     /// The close code for an error of the frame decoder: a frame over the receive limit is 1009
