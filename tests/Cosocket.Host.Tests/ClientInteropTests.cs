@@ -65,14 +65,53 @@ public sealed class ClientInteropTests : IAsyncLifetime
         Assert.Equal((1, (string?)null), await client.CloseAsync());
     }
 
-    private async Task ExchangeWithPeerAsync(string program, string script, bool secure)
+    /// <summary>With permessage-deflate offered (the defaults: no context takeover asked of either
+    /// side): the server's answer, then messages both ways through the message layer, small and
+    /// compressible, fragmented and random.</summary>
+    private async Task ExchangeCompressedAsync(string uri, TestCertificate? tls, string expectedAgreement)
+    {
+        var (client, _) = WebSocketClient.New(_system, new ClientOptions { MaxPayloadLen = 2 << 20, Timeout = Patience, Compression = new() });
+        var options = tls is null ? null : new ConnectOptions { ServerName = "test.com", SslTrustedCertificates = tls.Trust };
+        var (ok, err, res) = await client!.ConnectAsync(uri, options);
+        Assert.True(ok == 1, $"{err}\n{res}");
+        Assert.Equal(expectedAgreement, client.Compression?.ToString());
+
+        string json = System.Text.Json.JsonSerializer.Serialize(Enumerable.Range(0, 3000).Select(i => new { user = $"user{i % 7}", text = $"message {i}" }));
+        byte[] random = new byte[1 << 20];
+        new Random(5).NextBytes(random);
+        foreach (var (payload, text) in new[] { (Encoding.UTF8.GetBytes("你好, WebSocket!"), true), (Encoding.UTF8.GetBytes(json), true), (random, false) })
+        {
+            Assert.Null((await client.SendMessageAsync(payload, text)).Err);
+            var back = await client.ReceiveMessageAsync();
+            Assert.Null(back.Err);
+            Assert.Equal(text ? "text" : "binary", back.Type);
+            Assert.Equal(payload, back.Data);
+        }
+        var closed = await client.CloseHandshakeAsync(1000, "bye");
+        Assert.Equal((ushort?)1000, closed.Code);
+    }
+
+    private async Task ExchangeWithPeerAsync(string program, string script, bool secure, string? compressed = null)
     {
         using var tls = secure ? new TestCertificate() : null;
         string[] arguments = tls is null ? [script] : [script, tls.CertificateFile, tls.KeyFile];
         using var server = PeerProcess.Start(program, arguments, PeerProcess.InteropDirectory, watchFor: "listening ");
         string port = Regex.Match(await server.WaitForWatchedAsync(Patience), @"listening (\d+)").Groups[1].Value;
-        await ExchangeAsync($"{(secure ? "wss" : "ws")}://127.0.0.1:{port}/", tls);
+        string uri = $"{(secure ? "wss" : "ws")}://127.0.0.1:{port}/";
+        if (compressed is null)
+            await ExchangeAsync(uri, tls);
+        else
+            await ExchangeCompressedAsync(uri, tls, compressed);
     }
+
+    [Fact]
+    public Task AgainstPythonWebsockets_WithDeflate() => ExchangeWithPeerAsync("/usr/bin/python3", "echo_server.py", secure: false,
+        // websockets' server defaults: 12-bit windows on both sides.
+        compressed: "DeflateParameters { ServerNoContextTakeover = True, ClientNoContextTakeover = True, ServerMaxWindowBits = 12, ClientMaxWindowBits = 12 }");
+
+    [Fact]
+    public Task AgainstNodeWs_WithDeflate() => ExchangeWithPeerAsync("node", "echo_server.mjs", secure: true,
+        compressed: "DeflateParameters { ServerNoContextTakeover = True, ClientNoContextTakeover = True, ServerMaxWindowBits = 15, ClientMaxWindowBits = 15 }");
 
     [Theory]
     [InlineData(false)]
@@ -87,7 +126,12 @@ public sealed class ClientInteropTests : IAsyncLifetime
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task AgainstKestrel(bool secure)
+    public async Task AgainstKestrel(bool secure) => await AgainstKestrelAsync(secure, compressed: false);
+
+    [Fact]
+    public async Task AgainstKestrel_WithDeflate() => await AgainstKestrelAsync(secure: false, compressed: true);
+
+    private async Task AgainstKestrelAsync(bool secure, bool compressed)
     {
         using var tls = secure ? new TestCertificate() : null;
         var builder = WebApplication.CreateSlimBuilder();
@@ -101,7 +145,7 @@ public sealed class ClientInteropTests : IAsyncLifetime
         app.UseWebSockets();
         app.Map("/echo", async context =>
         {
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = compressed });
             var buffer = new byte[64 * 1024];
             using var message = new MemoryStream();
             while (true)
@@ -122,6 +166,10 @@ public sealed class ClientInteropTests : IAsyncLifetime
         });
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        await ExchangeAsync(address.Replace("http://", "ws://").Replace("https://", "wss://") + "/echo", tls);
+        string uri = address.Replace("http://", "ws://").Replace("https://", "wss://") + "/echo";
+        if (compressed)
+            await ExchangeCompressedAsync(uri, tls, "DeflateParameters { ServerNoContextTakeover = True, ClientNoContextTakeover = True, ServerMaxWindowBits = 15, ClientMaxWindowBits = 15 }");
+        else
+            await ExchangeAsync(uri, tls);
     }
 }

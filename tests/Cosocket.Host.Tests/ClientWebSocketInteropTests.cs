@@ -29,6 +29,33 @@ public class ClientWebSocketInteropTests
         return socket;
     }
 
+    [Theory]
+    [InlineData(true, 15, "permessage-deflate; server_no_context_takeover; client_no_context_takeover")]
+    [InlineData(false, 12, "permessage-deflate; server_no_context_takeover; client_no_context_takeover; client_max_window_bits=12")]
+    public async Task Echo_DangerousDeflateOptions_NegotiatesAndEchoesCompressedMessages(bool clientContextTakeover, int clientWindowBits, string agreed)
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var socket = new ClientWebSocket();
+        socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions { ClientContextTakeover = clientContextTakeover, ClientMaxWindowBits = clientWindowBits };
+        socket.Options.CollectHttpResponseDetails = true;
+        await socket.ConnectAsync(host.Uri("/echo"), CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(agreed, string.Join(", ", socket.HttpResponseHeaders!["Sec-WebSocket-Extensions"]));
+
+        string json = string.Concat(Enumerable.Range(0, 2000).Select(i => $"{{\"user\":\"user{i % 7}\",\"text\":\"message {i}\"}}"));
+        foreach (var (payload, type) in new[] { (Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text), (new byte[] { 1, 2, 3 }, WebSocketMessageType.Binary) })
+        {
+            // In two parts: a fragmented compressed message.
+            int half = payload.Length / 2;
+            await socket.SendAsync(payload.AsMemory(0, half), type, false, CancellationToken.None);
+            await socket.SendAsync(payload.AsMemory(half), type, true, CancellationToken.None);
+            var (receivedType, data) = await ReceiveMessageAsync(socket);
+            Assert.Equal(type, receivedType);
+            Assert.Equal(payload, data);
+        }
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
     [Fact]
     public async Task Echo_TextStaysText_BinaryStaysBinary()
     {

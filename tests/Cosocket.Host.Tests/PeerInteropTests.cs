@@ -19,15 +19,19 @@ public class PeerInteropTests
         Assert.Equal(expected, output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
-    [Fact]
-    public Task PythonWebsockets_EchoesTextBinaryPingAndCloses() =>
-        AssertPeerPassesAsync("/usr/bin/python3", "echo_client.py", ["text ok", "binary ok", "ping ok", "close ok 1000"]);
+    // What the host answers each peer's permessage-deflate offer ("permessage-deflate;
+    // client_max_window_bits" from all three): no context takeover on either side (its defaults).
+    private const string Negotiated = "extensions permessage-deflate; server_no_context_takeover; client_no_context_takeover";
 
     [Fact]
-    public Task NodeWs_EchoesTextBinaryPingAndCloses() =>
-        AssertPeerPassesAsync("node", "echo_client.mjs", ["text ok", "binary ok", "ping ok", "close ok 1000"]);
+    public Task PythonWebsockets_NegotiatesDeflate_EchoesTextJsonBinaryPingAndCloses() =>
+        AssertPeerPassesAsync("/usr/bin/python3", "echo_client.py", [Negotiated, "text ok", "json ok", "binary ok", "ping ok", "close ok 1000"]);
 
     [Fact]
-    public Task HeadlessChromium_EchoesTextBinaryAndClosesCleanly() =>
-        AssertPeerPassesAsync("node", "chromium_echo.mjs", ["text ok", "binary ok", "close 1000 true"], fromPage: true);
+    public Task NodeWs_NegotiatesDeflate_EchoesTextJsonBinaryPingAndCloses() =>
+        AssertPeerPassesAsync("node", "echo_client.mjs", [Negotiated, "text ok", "json ok", "binary ok", "ping ok", "close ok 1000"]);
+
+    [Fact]
+    public Task HeadlessChromium_NegotiatesDeflate_EchoesTextJsonBinaryAndClosesCleanly() =>
+        AssertPeerPassesAsync("node", "chromium_echo.mjs", [Negotiated, "text ok", "json ok", "binary ok", "close 1000 true"], fromPage: true);
 }

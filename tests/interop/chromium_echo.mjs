@@ -22,10 +22,16 @@ try {
     });
     const lines = [];
     await next('open');
+    lines.push(`extensions ${ws.extensions}`);
 
     ws.send('你好, WebSocket!');
     let message = await next('message');
     lines.push(message.data === '你好, WebSocket!' ? 'text ok' : `text wrong: ${message.data}`);
+
+    const document = JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ user: `user${i % 7}`, text: `message ${i}` })));
+    ws.send(document);
+    message = await next('message');
+    lines.push(message.data === document ? 'json ok' : 'json wrong');
 
     const payload = new Uint8Array(1 << 20);
     for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;

@@ -9,6 +9,7 @@ using Cosocket.Actors.Connections;
 using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Deflate;
 using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Client;
@@ -22,18 +23,19 @@ namespace Cosocket.Actors.Client;
 /// </summary>
 internal sealed class ClientRole : ConnectionRole
 {
-    internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options, TlsSettings? Tls);
+    internal sealed record Connect(WebSocketUri Uri, byte[] Request, string Key, string? OfferedProtocols, int MaxHeaderLen, ClientOptions Options, TlsSettings? Tls,
+        DeflateParameters? OfferedDeflate);
 
     /// <summary>What a <c>wss://</c> connect needs: the server name (SNI), verification, a client certificate.</summary>
     internal sealed record TlsSettings(string ServerName, bool Verify, X509Certificate2Collection? Trusted, X509Certificate2? ClientCertificate);
-    internal sealed record Connected(FrameConnection Connection, string RawHeader);
+    internal sealed record Connected(FrameConnection Connection, string RawHeader, DeflateParameters? Deflate);
     internal sealed record ConnectFailed(string Err, string? RawHeader);
 
     private enum Step { Connecting, TlsHandshake, SendingRequest, ReceivingResponse }
 
     private sealed record StepStarted(Step Step);
     private sealed record StepTimedOut(Step Step);
-    private sealed record Handshaked(Stream Stream, Socket Socket, ByteString AlreadyRead, string RawHeader);
+    private sealed record Handshaked(Stream Stream, Socket Socket, ByteString AlreadyRead, string RawHeader, DeflateParameters? Deflate);
 
     private readonly string _id;
     private readonly IMaterializer _materializer;
@@ -171,11 +173,11 @@ internal sealed class ClientRole : ConnectionRole
             int filled = 0;
             while (true)
             {
-                var response = ClientHandshake.TryReadResponse(buffer.AsSpan(0, filled), connect.Key, connect.OfferedProtocols, connect.MaxHeaderLen);
+                var response = ClientHandshake.TryReadResponse(buffer.AsSpan(0, filled), connect.Key, connect.OfferedProtocols, connect.MaxHeaderLen, connect.OfferedDeflate);
                 if (response.Status == HeadReadStatus.Failed)
                     return new ConnectFailed(response.Error!, response.RawHeader);
                 if (response.Status == HeadReadStatus.Complete)
-                    return new Handshaked(stream, socket, ByteString.FromBytes(buffer[response.Consumed..filled]), response.RawHeader!);
+                    return new Handshaked(stream, socket, ByteString.FromBytes(buffer[response.Consumed..filled]), response.RawHeader!, response.Deflate);
                 if (filled == buffer.Length)
                     Array.Resize(ref buffer, buffer.Length * 2);
                 int read = await stream.ReadAsync(buffer.AsMemory(filled), cancellation).ConfigureAwait(false);
@@ -256,8 +258,8 @@ internal sealed class ClientRole : ConnectionRole
         Actor.Timers.Cancel("step");
         var options = _options!;
         _connection = FrameConnection.StartClient(_id, done.Socket.RemoteEndPoint, Actor.SelfRef, done.Stream,
-            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, !options.SendUnmasked, _materializer);
+            () => done.Socket.Shutdown(SocketShutdown.Send), done.AlreadyRead, options, !options.SendUnmasked, done.Deflate, _materializer);
         Actor.StopWhenClosed(_connection);
-        _replyTo.Tell(new Connected(_connection, done.RawHeader));
+        _replyTo.Tell(new Connected(_connection, done.RawHeader, done.Deflate));
     }
 }

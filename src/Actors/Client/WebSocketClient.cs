@@ -6,6 +6,7 @@ using Cosocket.Actors.Server;
 using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Deflate;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Handshake;
 
@@ -61,6 +62,9 @@ public sealed class WebSocketClient
     /// <summary>The established connection, for tests that need to wait on its queues.</summary>
     internal FrameConnection? Established => _session?.Connection;
 
+    /// <summary>What the server agreed of permessage-deflate, or null when it is not in use.</summary>
+    public DeflateParameters? Compression => _session?.Connection.Compression;
+
     /// <summary>The connection actor once connected: <c>Tell</c> it to send, close or subscribe.</summary>
     public IActorRef? Connection => _session?.Connection.Self;
 
@@ -83,8 +87,15 @@ public sealed class WebSocketClient
 
         string key = options.Key ?? HandshakeKeys.NewKey();
         string? protocols = options.Protocols is { Count: > 0 } list ? ClientRequest.JoinProtocols(list) : null;
+        // permessage-deflate is offered when this client's options ask for it, unless the caller
+        // wrote its own Sec-WebSocket-Extensions line (then any extension the server answers fails).
+        var deflate = _options.Compression is { } compression && CompressionContexts.IsSupported
+            && !(options.Headers ?? []).Any(line => line.StartsWith(ExtensionHeader.Name + ":", StringComparison.OrdinalIgnoreCase))
+            ? compression.Wishes
+            : null;
+        IReadOnlyList<string>? headers = deflate is null ? options.Headers : [.. options.Headers ?? [], $"{ExtensionHeader.Name}: {DeflateNegotiation.Offer(deflate)}"];
         var (request, requestError) = ClientHandshake.BuildRequest(
-            new ClientRequest(target.Path, options.Host ?? target.DefaultHostHeader, key, protocols, options.Origin, options.Headers));
+            new ClientRequest(target.Path, options.Host ?? target.DefaultHostHeader, key, protocols, options.Origin, headers));
         if (request is null)
             return ConnectResult.Failure(requestError!);
 
@@ -99,7 +110,7 @@ public sealed class WebSocketClient
         {
             ConnectionPools.Reuse reuse => reuse,
             ConnectionPools.OpenNew open => await open.Connection.Ask<object>(
-                new ClientRole.Connect(target, request, key, protocols, options.MaxHeaderLen, _options, tls)).ConfigureAwait(false),
+                new ClientRole.Connect(target, request, key, protocols, options.MaxHeaderLen, _options, tls, deflate)).ConfigureAwait(false),
             _ => acquired,
         };
         switch (outcome)

@@ -47,6 +47,11 @@ public abstract record FrameOptions
     /// <summary>The message layer's limits, fragmentation and keepalive.</summary>
     public MessageOptions Messages { get; init; } = new();
 
+    /// <summary>permessage-deflate (RFC 7692): what the handshake asks for, and how messages are
+    /// compressed once it is agreed. Null (the default of the seed's objects): never negotiated, and
+    /// the seed's <c>recv_frame</c> stays raw.</summary>
+    public CompressionOptions? Compression { get; init; }
+
     /// <summary>How fast the peer may send, in messages and bytes per second, and what happens when
     /// it sends faster; null (the default) sets no limit.</summary>
     public RateLimitOptions? RateLimit { get; init; }
@@ -59,8 +64,10 @@ public abstract record FrameOptions
     public int EffectiveFragmentSize => (int)Math.Max(1, Math.Min(Messages.FragmentSize, EffectiveMaxSendLen));
 
     /// <summary>What the connection's protocol needs of these options.</summary>
-    internal Protocol.Connection.ProtocolSettings ToProtocolSettings(Protocol.Connection.Role role, bool masked) =>
-        new(role, EffectiveMaxRecvLen, Messages.MaxMessageLen, Messages.ValidateUtf8, masked, CloseTimeout, Messages.PingInterval, Messages.PongTimeout);
+    /// <param name="deflate">What the handshake agreed of permessage-deflate, or null.</param>
+    internal Protocol.Connection.ProtocolSettings ToProtocolSettings(Protocol.Connection.Role role, bool masked, Protocol.Deflate.DeflateParameters? deflate) =>
+        new(role, EffectiveMaxRecvLen, Messages.MaxMessageLen, Messages.ValidateUtf8, masked, CloseTimeout, Messages.PingInterval, Messages.PongTimeout,
+            deflate is null || Compression is null ? null : Compression.SettingsFor(deflate));
 
     /// <summary>A connection's settings before its handshake configures it (no frame is decoded before):
     /// the defaults, with <paramref name="maxRecvLen"/>.</summary>
@@ -86,6 +93,8 @@ public abstract record FrameOptions
             return "messages must not be null";
         if (RateLimit?.Validate() is { } rateError)
             return rateError;
+        if (Compression?.Validate() is { } compressionError)
+            return compressionError;
         return Messages.Validate();
     }
 }

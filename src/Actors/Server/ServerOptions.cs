@@ -105,6 +105,7 @@ public sealed record ServerOptions() : FrameOptions(DefaultMaxPayloadLen)
                 ? Security.OriginPolicy.SameOrigin with { AllowedOrigins = [.. section.GetStringList("allowed-origins")] }
                 : defaults.Origins,
             RateLimit = RateLimitOptions.FromConfig(section.GetConfig("rate-limit")),
+            Compression = CompressionOptions.FromConfig(section.GetConfig("compression")),
         };
         if (options.Validate() is { } error)
             throw new ConfigurationException($"cosocket.server: {error}");

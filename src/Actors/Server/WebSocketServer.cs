@@ -4,6 +4,7 @@ using Cosocket.Actors.Connections;
 using Cosocket.Actors.Sessions;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
+using Cosocket.Protocol.Deflate;
 using Cosocket.Protocol.Handshake;
 
 namespace Cosocket.Actors.Server;
@@ -58,6 +59,9 @@ public sealed class WebSocketServer
     /// <summary>The subprotocol confirmed in the 101 response, or null.</summary>
     public string? Protocol { get; private init; }
 
+    /// <summary>What the 101 response agreed of permessage-deflate, or null when it is not in use.</summary>
+    public DeflateParameters? Compression { get; private init; }
+
     /// <summary>
     /// The seed's <c>server:new(opts)</c>: validates the upgrade request in the original's order
     /// (docs/compatibility.md §2.2), writes the 101 response with the handler's extra headers, and returns the object.
@@ -80,17 +84,18 @@ public sealed class WebSocketServer
         }
 
         string? protocol = ServerHandshake.SelectSubprotocol(request.Headers, options.Protocols);
+        var deflate = NegotiateDeflate(request, options.Compression, out string? extensions);
         byte[] response;
         try
         {
-            response = ServerHandshake.BuildResponse(request.Headers["Sec-WebSocket-Key"]!, protocol, request.ResponseHeaders);
+            response = ServerHandshake.BuildResponse(request.Headers["Sec-WebSocket-Key"]!, protocol, request.ResponseHeaders, extensions);
         }
         catch (ArgumentException bad)
         {
             return (null, bad.Message);
         }
-        var server = new WebSocketServer(request.Core, options) { Protocol = protocol };
-        request.Core.Connection.Configure(options, options.SendMasked);
+        var server = new WebSocketServer(request.Core, options) { Protocol = protocol, Compression = deflate };
+        request.Core.Connection.Configure(options, options.SendMasked, deflate);
         try
         {
             await request.Core.Handshake.AcceptAsync(response).ConfigureAwait(false);
@@ -106,6 +111,22 @@ public sealed class WebSocketServer
         core.Self.Tell(new ServerRole.Upgraded(request.Path, options));
         CosocketTelemetry.CountHandshake("upgraded");
         return (server, null);
+    }
+
+    /// <summary>
+    /// permessage-deflate for this connection: the first offer the client made that <paramref name="compression"/>
+    /// can accept. When the budget of compression contexts is spent, the server demands no context
+    /// takeover of both sides (RFC 7692 §7.1.1), so that the connection holds no context of its own.
+    /// </summary>
+    private static DeflateParameters? NegotiateDeflate(WebSocketRequest request, CompressionOptions? compression, out string? extensions)
+    {
+        extensions = null;
+        if (compression is null || !CompressionContexts.IsSupported)
+            return null;
+        var wishes = compression.Wishes;
+        if (compression.Contexts.IsExhausted)
+            wishes = wishes with { ServerNoContextTakeover = true, ClientNoContextTakeover = true };
+        return DeflateNegotiation.Accept(request.Headers, wishes, out extensions);
     }
 
     /// <summary>

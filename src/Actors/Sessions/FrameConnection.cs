@@ -11,6 +11,7 @@ using Cosocket.Actors.Pipeline;
 using Cosocket.Actors.Transport;
 using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
+using Cosocket.Protocol.Deflate;
 using Cosocket.Protocol.Framing;
 
 namespace Cosocket.Actors.Sessions;
@@ -58,6 +59,9 @@ internal sealed class FrameConnection
     public IncomingQueue Incoming { get; }
     public ProtocolControl Protocol { get; }
     public TransportHandle Transport { get; }
+    /// <summary>What the handshake agreed of permessage-deflate, or null when it is not in use.</summary>
+    public DeflateParameters? Compression { get; private set; }
+
     /// <summary>The deadlines of the pending receive and send; the actor's timer checks them.</summary>
     public OperationDeadlines Deadlines { get; }
 
@@ -92,14 +96,14 @@ internal sealed class FrameConnection
     /// decoded with <paramref name="options"/>.
     /// </summary>
     public static FrameConnection StartClient(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
-        ByteString alreadyRead, FrameOptions options, bool masked, IMaterializer materializer)
+        ByteString alreadyRead, FrameOptions options, bool masked, DeflateParameters? deflate, IMaterializer materializer)
     {
         var blueprint = s_clientBlueprints.GetOrAdd(options.EffectiveMaxRecvLen, limit =>
             Blueprint(Flow.FromGraph(new StreamTransportStage()).MapMaterializedValue(transport => (NotUsed.Instance, transport)),
                 FrameOptions.InitialSettings(Role.Client, limit)));
         var graph = blueprint.Run(materializer);
         var connection = new FrameConnection(Role.Client, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport);
-        connection.Configure(options, masked);
+        connection.Configure(options, masked, deflate);
         graph.Transport.Attach(stream, shutdownSend, alreadyRead);
         return connection;
     }
@@ -177,9 +181,11 @@ internal sealed class FrameConnection
 
     /// <summary>Takes the settings of <paramref name="options"/> and the outgoing byte budget; a server
     /// calls it before the upgrade is written, a client before its first byte is read.</summary>
-    public void Configure(FrameOptions options, bool masked)
+    /// <param name="deflate">What the handshake agreed of permessage-deflate, or null.</param>
+    public void Configure(FrameOptions options, bool masked, DeflateParameters? deflate = null)
     {
         _outgoing.Budget = options.MaxOutgoingBytes;
-        Protocol.Configure(new ProtocolConfiguration(options.ToProtocolSettings(Role, masked), options.RateLimit));
+        Compression = options.Compression is null ? null : deflate;
+        Protocol.Configure(new ProtocolConfiguration(options.ToProtocolSettings(Role, masked, deflate), options.RateLimit));
     }
 }

@@ -11,7 +11,12 @@ namespace Cosocket.Host.Endpoints;
 /// </summary>
 public static class FramesEndpoint
 {
-    public static WebSocketHandler Handler(ServerOptions options) => request => RunAsync(request, options);
+    /// <param name="options">The server's options, without compression: the frames go back as they came.</param>
+    public static WebSocketHandler Handler(ServerOptions options)
+    {
+        var framesOptions = options with { Compression = null };
+        return request => RunAsync(request, framesOptions);
+    }
 
     private static async Task RunAsync(WebSocketRequest request, ServerOptions options)
     {

@@ -28,6 +28,9 @@ public sealed class CompressionContexts
 
     public CompressionContexts(int maxContexts = DefaultMaxContexts) => MaxContexts = maxContexts;
 
+    /// <summary>Whether this runtime's zlib can be used; without it no connection negotiates compression.</summary>
+    public static bool IsSupported => ZLib.IsAvailable;
+
     /// <summary>The process's contexts, shared by every connection that names no others.</summary>
     public static CompressionContexts Shared { get; } = new();
 

@@ -19,7 +19,9 @@ public sealed record ClientRequest(string Path, string Host, string Key, string?
 /// return value of <c>connect</c>); set whenever the head was read, on failure too.</param>
 /// <param name="Consumed">Bytes of the head with its CRLFCRLF; what follows belongs to the frame decoder.</param>
 /// <param name="Subprotocol">The protocol the server confirmed, or null.</param>
-public readonly record struct ResponseReadResult(HeadReadStatus Status, string? RawHeader, int Consumed, string? Error, string? Subprotocol);
+/// <param name="Deflate">What the server agreed of the permessage-deflate offer, or null.</param>
+public readonly record struct ResponseReadResult(HeadReadStatus Status, string? RawHeader, int Consumed, string? Error, string? Subprotocol,
+    Deflate.DeflateParameters? Deflate = null);
 
 /// <summary>The client side of the opening handshake (RFC 6455 §4.1).</summary>
 public static class ClientHandshake
@@ -64,7 +66,10 @@ public static class ClientHandshake
     /// musts of RFC 6455 §4.1 (Upgrade, Connection, no unrequested extension or subprotocol).
     /// </summary>
     /// <param name="offeredProtocols">The Sec-WebSocket-Protocol value the request carried, or null.</param>
-    public static ResponseReadResult TryReadResponse(ReadOnlySpan<byte> buffer, string key, string? offeredProtocols = null, int maxHeaderLength = HttpHead.DefaultMaxHeaderLength)
+    /// <param name="offeredDeflate">The permessage-deflate offer the request carried, or null: without
+    /// one, any extension in the response fails the connection.</param>
+    public static ResponseReadResult TryReadResponse(ReadOnlySpan<byte> buffer, string key, string? offeredProtocols = null, int maxHeaderLength = HttpHead.DefaultMaxHeaderLength,
+        Deflate.DeflateParameters? offeredDeflate = null)
     {
         int end = HttpHead.FindEnd(buffer, maxHeaderLength, out bool tooLarge);
         if (tooLarge)
@@ -99,8 +104,18 @@ public static class ClientHandshake
             return Fail(ProtocolErrors.BadConnectionResponseHeader);
         if (headers["Sec-WebSocket-Accept"] != HandshakeKeys.ComputeAccept(key))
             return Fail(ProtocolErrors.BadAcceptResponseHeader);
-        if (headers.GetListElements("Sec-WebSocket-Extensions").Any())
-            return Fail(ProtocolErrors.BadExtensionsResponseHeader);
+        Deflate.DeflateParameters? deflate = null;
+        if (offeredDeflate is null)
+        {
+            if (headers.GetListElements(ExtensionHeader.Name).Any())
+                return Fail(ProtocolErrors.BadExtensionsResponseHeader);
+        }
+        else
+        {
+            deflate = Deflate.DeflateNegotiation.ReadResponse(headers, offeredDeflate, out string? extensionError);
+            if (extensionError is not null)
+                return Fail(extensionError);
+        }
 
         string? subprotocol = headers["Sec-WebSocket-Protocol"];
         if (subprotocol is not null)
@@ -109,6 +124,6 @@ public static class ClientHandshake
             if (!offered.Contains(subprotocol, StringComparer.Ordinal))
                 return Fail(ProtocolErrors.BadProtocolResponseHeader);
         }
-        return new(HeadReadStatus.Complete, raw, consumed, null, subprotocol);
+        return new(HeadReadStatus.Complete, raw, consumed, null, subprotocol, deflate);
     }
 }

@@ -112,10 +112,11 @@ public static class ServerHandshake
 
     /// <summary>
     /// The 101 response: status line, <c>Upgrade: websocket</c>, <c>Connection: upgrade</c>,
-    /// <c>Sec-WebSocket-Accept</c>, the subprotocol when one was selected, then the caller's extra
-    /// headers (cs.t TEST 38). No Content-Type.
+    /// <c>Sec-WebSocket-Accept</c>, the subprotocol when one was selected, the accepted extensions
+    /// when there are any, then the caller's extra headers (cs.t TEST 38). No Content-Type.
     /// </summary>
-    public static byte[] BuildResponse(string key, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null)
+    public static byte[] BuildResponse(string key, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+        string? extensions = null)
     {
         var response = new StringBuilder(256)
             .Append("HTTP/1.1 101 Switching Protocols\r\n")
@@ -124,6 +125,8 @@ public static class ServerHandshake
             .Append("Sec-WebSocket-Accept: ").Append(HandshakeKeys.ComputeAccept(key)).Append("\r\n");
         if (subprotocol is not null)
             response.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
+        if (extensions is not null)
+            response.Append(ExtensionHeader.Name).Append(": ").Append(extensions).Append("\r\n");
         foreach (var (name, value) in extraHeaders ?? [])
         {
             CheckHeaderField(name, value);
