@@ -22,7 +22,7 @@ public class ChatBrowserTests
             TimeSpan.FromSeconds(120), PeerProcess.InteropDirectory);
 
         Assert.True(exitCode == 0, $"chromium_chat.mjs exited with {exitCode}:\n{output}");
-        Assert.Equal(["members ok", "messages ok", "screenshot ok"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(["members ok", "extensions permessage-deflate; server_no_context_takeover; client_no_context_takeover", "messages ok", "screenshot ok"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         Assert.True(new FileInfo(screenshot).Length > 1000, "the screenshot is missing or empty");
     }
 }

@@ -1,6 +1,7 @@
 // Two pages of a real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core: no
 // browser download), each on the chat page of a different node of a Cosocket cluster, in one room:
-// each must see the other connected, and each message must reach the other page.
+// each must see the other connected (with permessage-deflate negotiated), and each message must
+// reach the other page.
 // Usage: node chromium_chat.mjs http://NODE1 http://NODE2 SCREENSHOT.png
 import { chromium } from 'playwright-core';
 
@@ -21,6 +22,8 @@ try {
   await member(alice, 'bob');
   await member(bob, 'alice');
   console.log('members ok');
+  // The page's own socket (a top-level const of its script): what the upgrade agreed.
+  console.log('extensions', await alice.evaluate(() => socket.extensions));
 
   const say = async (page, text) => { await page.fill('#text', text); await page.click('#send'); };
   const line = (page, text) => page.locator('#messages li', { hasText: text }).waitFor({ timeout: 30000 });

@@ -30,9 +30,10 @@ internal enum CommandKind
 /// taken the last of it, or why it was not sent, so a caller is never told a frame was sent that was
 /// not. <see cref="Token"/> tells a reusable observer which of its writes this was.
 /// </summary>
-/// <remarks>The payload is not copied: it must not change until the send completes.</remarks>
+/// <remarks>The payload is not copied: it must not change until the send completes. A
+/// <see cref="Shared"/> payload goes to many connections (a delivered message): compressed once for all.</remarks>
 internal sealed record OutgoingCommand(CommandKind Kind, Opcode Opcode = default, ReadOnlyMemory<byte> Payload = default, bool Fin = true,
-    int FragmentSize = int.MaxValue, ushort Code = 0, string? Reason = null, IWriteObserver? Written = null, short Token = 0)
+    int FragmentSize = int.MaxValue, ushort Code = 0, string? Reason = null, IWriteObserver? Written = null, short Token = 0, bool Shared = false)
 {
     /// <summary>What the command counts against the outgoing byte budget.</summary>
     public int Length => Payload.Length;

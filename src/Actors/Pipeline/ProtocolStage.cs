@@ -191,7 +191,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
                     status = protocol.SendFrame(command.Fin, (int)command.Opcode, command.Payload, command);
                     break;
                 case CommandKind.Message:
-                    status = protocol.SendMessage(command.Opcode, command.Payload, command.FragmentSize, command);
+                    status = protocol.SendMessage(command.Opcode, command.Payload, command.FragmentSize, command, command.Shared);
                     break;
                 case CommandKind.Close:
                     status = protocol.StartClose(command.Code, command.Payload.Span, command);

@@ -329,7 +329,9 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
         if (Sending is not { } policy || Connection is not { } connection || NoMoreSends)
             return DeliveryResult.Failure(DeliveryResult.Closed);
         var opcode = message.IsText ? Opcode.Text : Opcode.Binary;
-        switch (connection.TryPost(opcode, message.Data, policy.FragmentSize))
+        // The same Deliver reaches every subscriber of a topic on this node, every connection of a
+        // user: its payload is compressed once for them all.
+        switch (connection.TryPost(opcode, message.Data, policy.FragmentSize, shared: true))
         {
             case PostResult.Queued:
                 CosocketTelemetry.MessagesSent.Add(1);

@@ -157,8 +157,9 @@ internal sealed class FrameConnection
     /// outgoing byte budget is spent; the caller applies the slow-consumer policy.
     /// </summary>
     /// <param name="written">Completed with the byte count once written, when somebody waits for it.</param>
-    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, int fragmentSize = int.MaxValue, WriteCompletion? written = null) =>
-        _outgoing.TryPost(new OutgoingCommand(CommandKind.Message, opcode, payload, FragmentSize: fragmentSize, Written: written));
+    /// <param name="shared">The payload goes to many connections: compressed once for all that compress alike.</param>
+    public PostResult TryPost(Opcode opcode, ReadOnlyMemory<byte> payload, int fragmentSize = int.MaxValue, WriteCompletion? written = null, bool shared = false) =>
+        _outgoing.TryPost(new OutgoingCommand(CommandKind.Message, opcode, payload, FragmentSize: fragmentSize, Written: written, Shared: shared));
 
     /// <summary>Queues a control frame told to the connection (a ping, a pong) whatever the budget.</summary>
     public PostResult PostControl(Opcode opcode, ReadOnlyMemory<byte> payload, WriteCompletion? written = null) =>

@@ -262,8 +262,10 @@ public sealed class WebSocketProtocol : IDisposable
     }
 
     /// <summary>One message: <paramref name="payload"/> in frames of at most <paramref name="fragmentSize"/>
-    /// bytes (RFC 6455 §5.4), queued together so no other frame lands between them.</summary>
-    public SendStatus SendMessage(Opcode opcode, ReadOnlyMemory<byte> payload, int fragmentSize, object? tag = null)
+    /// bytes (RFC 6455 §5.4), queued together so no other frame lands between them. A
+    /// <paramref name="shared"/> payload (a whole array) goes to many connections: compressed, its
+    /// compressed form is made once for those that compress alike.</summary>
+    public SendStatus SendMessage(Opcode opcode, ReadOnlyMemory<byte> payload, int fragmentSize, object? tag = null, bool shared = false)
     {
         // §5.5.1: "After sending a Close frame, the endpoint MUST NOT send any further data frames."
         if (_closeSent)
@@ -271,7 +273,7 @@ public sealed class WebSocketProtocol : IDisposable
         if (!CanSend)
             return SendStatus.Closed;
         bool compressed = false;
-        if (_settings.Deflate is { } deflate && (_compressor ??= new MessageCompressor(deflate, Role)).Compress(payload.Span) is { } deflated)
+        if (_settings.Deflate is { } deflate && (_compressor ??= new MessageCompressor(deflate, Role)).Compress(payload, shared) is { } deflated)
         {
             // RFC 7692 §7.2.1: the compressed bytes are the message's payload, in as many frames as
             // any payload; §6: RSV1 on its first frame only.

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cosocket.Protocol.Connection;
 
 namespace Cosocket.Protocol.Deflate;
@@ -33,21 +34,31 @@ internal sealed class MessageCompressor
     /// <summary>True while this connection keeps a deflater of its own (context takeover).</summary>
     public bool HoldsContext => _own is not null;
 
-    /// <summary><paramref name="message"/> compressed (without the flush tail), or null to send it as it is.</summary>
-    public byte[]? Compress(ReadOnlySpan<byte> message)
+    /// <summary><paramref name="message"/> compressed (without the flush tail), or null to send it as
+    /// it is. A <paramref name="shared"/> message goes to many connections: without context takeover
+    /// its compressed form is made once for all that compress alike (<see cref="SharedCompression"/>).</summary>
+    public byte[]? Compress(ReadOnlyMemory<byte> message, bool shared = false)
     {
         if (!_enabled || message.Length < _settings.Threshold)
             return null;
         if (_keepContext)
         {
             _own ??= _settings.Contexts.RentDeflater(_key);
-            return _own?.Compress(message, keepContext: true);
+            return _own?.Compress(message.Span, keepContext: true);
         }
+        if (shared && MemoryMarshal.TryGetArray(message, out var whole) && whole.Offset == 0 && whole.Count == whole.Array!.Length)
+            return SharedCompression.GetOrAdd(whole.Array, _key, () => CompressAlone(message.Span));
+        return CompressAlone(message.Span).Compressed;
+    }
+
+    /// <summary>With a deflater borrowed for the message; not <c>Made</c> when the budget had none.</summary>
+    private (byte[]? Compressed, bool Made) CompressAlone(ReadOnlySpan<byte> message)
+    {
         if (_settings.Contexts.RentDeflater(_key) is not { } deflater)
-            return null;
+            return (null, false);
         try
         {
-            return deflater.Compress(message, keepContext: false);
+            return (deflater.Compress(message, keepContext: false), true);
         }
         finally
         {

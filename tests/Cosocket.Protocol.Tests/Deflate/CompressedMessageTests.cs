@@ -318,4 +318,40 @@ public class CompressedMessageTests
         Assert.Equal(ProtocolEventKind.Message, message.Kind);
         Assert.Empty(message.Payload!);
     }
+
+    [Fact]
+    public void SendMessage_SharedPayloadToManyConnections_IsCompressedOnce()
+    {
+        byte[] payload = Json(200_000); // compresses to more than the 4 KiB sent without a copy
+        var first = New(Role.Server, NoTakeover);
+        var second = New(Role.Server, NoTakeover);
+        var alone = New(Role.Server, NoTakeover);
+        first.SendMessage(Opcode.Text, payload, int.MaxValue, shared: true);
+        second.SendMessage(Opcode.Text, payload, int.MaxValue, shared: true);
+        alone.SendMessage(Opcode.Text, payload, int.MaxValue);
+        byte[] CompressedArray(WebSocketProtocol protocol)
+        {
+            protocol.TryTakeOutgoing(out _); // the header
+            Assert.True(protocol.TryTakeOutgoing(out var body));
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body.Bytes, out var segment));
+            return segment.Array!;
+        }
+        byte[] made = CompressedArray(first);
+        Assert.Same(made, CompressedArray(second));
+        byte[] own = CompressedArray(alone);
+        Assert.NotSame(made, own);
+        Assert.Equal(made, own);
+    }
+
+    [Fact]
+    public void SendMessage_SharedPayloadWithContextTakeover_IsCompressedPerConnection()
+    {
+        byte[] payload = Json(200_000);
+        var client = New(Role.Client, new DeflateParameters());
+        var first = New(Role.Server, new DeflateParameters());
+        first.SendMessage(Opcode.Text, payload, int.MaxValue, shared: true);
+        first.SendMessage(Opcode.Text, payload, int.MaxValue, shared: true); // refers to the first: another form
+        client.ReceiveData(Drain(first));
+        Assert.All(Events(client), e => Assert.Equal(payload, e.Payload));
+    }
 }
