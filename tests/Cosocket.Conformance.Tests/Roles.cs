@@ -27,7 +27,11 @@ public sealed class Roles : IAsyncLifetime
     public Task InitializeAsync()
     {
         _system = ActorSystem.Create("conformance", "akka.loglevel = WARNING");
-        var routes = new WebSocketRoutes().Map("/echo", EchoEndpoint.Handler(new ServerOptions(), MaxMessageLen));
+        var routes = new WebSocketRoutes()
+            .Map("/echo", EchoEndpoint.Handler(new ServerOptions(), MaxMessageLen))
+            // permessage-deflate: asking nothing of its own (the client's offer decides), and with the defaults.
+            .Map("/echo-deflate", EchoEndpoint.Handler(new ServerOptions { Compression = OfferDecides }, MaxMessageLen))
+            .Map("/echo-deflate-defaults", EchoEndpoint.Handler(new ServerOptions { Compression = new CompressionOptions { Threshold = 0 } }, MaxMessageLen));
         _server = CosocketServer.Bind(_system, new IPEndPoint(IPAddress.Loopback, 0), routes);
         return Task.CompletedTask;
     }
@@ -38,33 +42,50 @@ public sealed class Roles : IAsyncLifetime
         await _system.Terminate();
     }
 
+    /// <summary>Compression that asks nothing of its own: context takeover and 15-bit windows unless
+    /// the offer asks otherwise; every message compressed.</summary>
+    public static readonly CompressionOptions OfferDecides = new() { ServerNoContextTakeover = false, ClientNoContextTakeover = false, Threshold = 0 };
+
     /// <summary>A raw client connected to the server's <c>/echo</c>, past the opening handshake.</summary>
-    public async Task<WirePeer> ConnectToServerAsync()
+    public async Task<WirePeer> ConnectToServerAsync() => (await ConnectToServerAsync("/echo", null)).Peer;
+
+    /// <summary>A raw client connected to <paramref name="path"/>, offering <paramref name="extensions"/>;
+    /// with the server's <c>Sec-WebSocket-Extensions</c> answer (null: none).</summary>
+    public async Task<(WirePeer Peer, string? Extensions)> ConnectToServerAsync(string path, string? extensions)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(_server.EndPoint).WaitAsync(WirePeer.Patience);
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
-        string request = $"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                         $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        string request = $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                         $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
+                         (extensions is null ? "" : $"Sec-WebSocket-Extensions: {extensions}\r\n") + "\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(request)).WaitAsync(WirePeer.Patience);
         var (head, rest) = await ReadHeadAsync(socket);
         Assert.StartsWith("HTTP/1.1 101", head);
         Assert.Contains($"Sec-WebSocket-Accept: {Accept(key)}", head, StringComparison.OrdinalIgnoreCase);
-        return new WirePeer(socket, isClient: true, rest);
+        return (new WirePeer(socket, isClient: true, rest), Header(head, "Sec-WebSocket-Extensions"));
     }
+
+    private static string? Header(string head, string name) =>
+        Regex.Match(head, $@"^{name}: *(.*?)\r?$", RegexOptions.IgnoreCase | RegexOptions.Multiline) is { Success: true } match ? match.Groups[1].Value : null;
 
     /// <summary>
     /// Starts Cosocket's client echo application against a raw server and returns that server's end,
     /// past the opening handshake, with the application's run (what it received, how it ended).
     /// </summary>
-    public Task<(WirePeer Peer, Task<ClientEchoRun> Run)> ConnectClientAsync()
+    public Task<(WirePeer Peer, Task<ClientEchoRun> Run)> ConnectClientAsync() => ConnectClientAsync(null, null);
+
+    /// <summary>As <see cref="ConnectClientAsync()"/>, the client asking for <paramref name="compression"/>
+    /// and the raw server answering <paramref name="extensions"/> (null: no such header).</summary>
+    public Task<(WirePeer Peer, Task<ClientEchoRun> Run)> ConnectClientAsync(CompressionOptions? compression, string? extensions)
     {
         var options = new ClientOptions
         {
             MaxPayloadLen = MaxMessageLen,
             Messages = new MessageOptions { MaxMessageLen = MaxMessageLen },
+            Compression = compression,
         };
-        return AcceptAsync(url => ClientEchoRun.StartAsync(_system, options, url));
+        return AcceptAsync(url => ClientEchoRun.StartAsync(_system, options, url), extensions);
     }
 
     /// <summary>
@@ -75,7 +96,7 @@ public sealed class Roles : IAsyncLifetime
         AcceptAsync(url => Cosocket.Host.ConnectCommand.RunAsync(["--echo", url], TextReader.Null, TextWriter.Null, TextWriter.Null));
 
     /// <summary>A raw server on an ephemeral port: <paramref name="start"/> connects to it; its end is returned past the handshake.</summary>
-    private static async Task<(WirePeer Peer, Task<T> Run)> AcceptAsync<T>(Func<string, Task<T>> start)
+    private static async Task<(WirePeer Peer, Task<T> Run)> AcceptAsync<T>(Func<string, Task<T>> start, string? extensions = null)
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -85,7 +106,8 @@ public sealed class Roles : IAsyncLifetime
         socket.NoDelay = true;
         var (head, rest) = await ReadHeadAsync(socket);
         string key = Regex.Match(head, @"Sec-WebSocket-Key: *(\S+)", RegexOptions.IgnoreCase).Groups[1].Value;
-        string response = $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(key)}\r\n\r\n";
+        string response = $"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {Accept(key)}\r\n" +
+            (extensions is null ? "" : $"Sec-WebSocket-Extensions: {extensions}\r\n") + "\r\n";
         await socket.SendAsync(Encoding.ASCII.GetBytes(response)).WaitAsync(WirePeer.Patience);
         return (new WirePeer(socket, isClient: false, rest), run);
     }
