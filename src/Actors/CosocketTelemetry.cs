@@ -27,6 +27,14 @@ public static class CosocketTelemetry
         "cosocket.connections", () => s_listeners.Keys.Select(l => new Measurement<int>(l.Count, new KeyValuePair<string, object?>("listener", l.Listener))),
         description: "Live WebSocket connections, per listener.");
 
+    private static readonly ObservableGauge<int> CompressionContexts = Meter.CreateObservableGauge(
+        "cosocket.compression.contexts", () => new[]
+        {
+            new Measurement<int>(Protocol.Deflate.CompressionContexts.Shared.LiveDeflaters, new KeyValuePair<string, object?>("kind", "deflate")),
+            new Measurement<int>(Protocol.Deflate.CompressionContexts.Shared.LiveInflaters, new KeyValuePair<string, object?>("kind", "inflate")),
+        },
+        description: "permessage-deflate contexts alive in the process (idle pooled ones included), by kind; deflaters are bounded by max-contexts.");
+
     /// <summary>A listener's live connections, counted by its registry (one writer), read by the gauge.</summary>
     internal sealed class LiveConnections(string listener)
     {

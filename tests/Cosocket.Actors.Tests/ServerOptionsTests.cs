@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
+using Cosocket.Protocol.Deflate;
 
 namespace Cosocket.Actors.Tests;
 
@@ -69,9 +70,49 @@ public class ServerOptionsTests
     public void ShippedAkkaHocon_DocumentsExactlyTheDefaults()
     {
         var config = ConfigurationFactory.ParseString(File.ReadAllText(HoconPath));
-        // One difference on purpose: the service checks Origin (allowed-origins = []), the library,
-        // like the seed, does not unless told to.
-        Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin }, ServerOptions.FromConfig(config.GetConfig("cosocket.server")));
+        // Two differences on purpose: the service checks Origin (allowed-origins = []) and negotiates
+        // permessage-deflate (compression.enabled = on); the library, like the seed, does neither
+        // unless told to. The compression section holds CompressionOptions' own defaults.
+        Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin, Compression = new CompressionOptions() },
+            ServerOptions.FromConfig(config.GetConfig("cosocket.server")));
+        Assert.Equal(CompressionContexts.DefaultMaxContexts, config.GetInt("cosocket.server.compression.max-contexts"));
+    }
+
+    [Fact]
+    public void CompressionConfig_OverridesEachKey_AndOffIsNone()
+    {
+        var config = ConfigurationFactory.ParseString("""
+            compression {
+              enabled = on
+              server-no-context-takeover = off
+              client-no-context-takeover = off
+              server-max-window-bits = 10
+              client-max-window-bits = 9
+              level = 1
+              memory-level = 4
+              threshold = 512
+            }
+            """);
+        var compression = ServerOptions.FromConfig(config).Compression;
+        Assert.Equal(new CompressionOptions
+        {
+            ServerNoContextTakeover = false, ClientNoContextTakeover = false, ServerMaxWindowBits = 10, ClientMaxWindowBits = 9,
+            Level = 1, MemoryLevel = 4, Threshold = 512,
+        }, compression);
+        Assert.Null(ServerOptions.FromConfig(ConfigurationFactory.ParseString("compression { enabled = off }")).Compression);
+        Assert.Null(ServerOptions.FromConfig(ConfigurationFactory.ParseString("timeout = 1s")).Compression);
+    }
+
+    [Theory]
+    [InlineData("server-max-window-bits = 16", "cosocket.server: compression: window bits must be between 8 and 15")]
+    [InlineData("client-max-window-bits = 7", "cosocket.server: compression: window bits must be between 8 and 15")]
+    [InlineData("level = 0", "cosocket.server: compression: level must be between 1 and 9")]
+    [InlineData("memory-level = 10", "cosocket.server: compression: memory level must be between 1 and 9")]
+    [InlineData("threshold = -1", "cosocket.server: compression: threshold must not be negative")]
+    public void CompressionConfig_OutOfRange_IsRefusedAtStart(string line, string error)
+    {
+        var config = ConfigurationFactory.ParseString($"compression {{ enabled = on, {line} }}");
+        Assert.Equal(error, Assert.Throws<ConfigurationException>(() => ServerOptions.FromConfig(config)).Message);
     }
 
     [Fact]

@@ -20,7 +20,8 @@ public class HostTests
         Assert.Equal(65535, system.Settings.Config.GetLong("cosocket.server.max-payload-len"));
         // The shipped file checks Origin (the library's own default does not), and a JWT key is configured (these tests' secret).
         var options = host.Services.GetRequiredService<ServerOptions>();
-        Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin }, options with { Authenticator = null });
+        Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin, Compression = new Cosocket.Actors.Connections.CompressionOptions() },
+            options with { Authenticator = null });
         Assert.NotNull(options.Authenticator);
 
         await host.StopAsync();

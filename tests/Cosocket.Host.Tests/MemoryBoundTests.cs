@@ -28,6 +28,63 @@ public class MemoryBoundTests
 
     private const string Token = "memory-test-token";
 
+    /// <summary>
+    /// permessage-deflate at the host's defaults (no context takeover): 400 connections each send and
+    /// receive compressed messages, then stay open and idle. They hold no compression context: the
+    /// contexts alive are the pool's few idle ones, and resident memory grows by what idle
+    /// connections cost without compression, where a deflater kept per connection would be 256 KiB each.
+    /// </summary>
+    [Fact]
+    public async Task Deflate_400IdleConnectionsAfterCompressedMessages_HoldNoCompressionContext()
+    {
+        const int count = 400;
+        using var host = await HostProcess.StartAsync(Token);
+        var uri = new Uri($"ws://127.0.0.1:{host.WsPort}/echo");
+        byte[] json = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 200).Select(i => $"{{\"user\":\"user{i % 7}\",\"text\":\"message {i}\"}}")));
+        async Task<System.Net.WebSockets.ClientWebSocket> ExchangeAsync()
+        {
+            var socket = new System.Net.WebSockets.ClientWebSocket();
+            socket.Options.DangerousDeflateOptions = new System.Net.WebSockets.WebSocketDeflateOptions();
+            await socket.ConnectAsync(uri, CancellationToken.None).WaitAsync(Peer.Patience);
+            await socket.SendAsync(json, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Peer.Patience);
+            var buffer = new byte[json.Length + 1];
+            int filled = 0;
+            System.Net.WebSockets.ValueWebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer.AsMemory(filled), CancellationToken.None).AsTask().WaitAsync(Peer.Patience);
+                filled += result.Count;
+            }
+            while (!result.EndOfMessage);
+            Assert.Equal(json.Length, filled);
+            return socket;
+        }
+
+        (await ExchangeAsync()).Dispose(); // the pool's first contexts and the code paths, before measuring
+        var before = await host.MemoryAsync();
+        var sockets = new List<System.Net.WebSockets.ClientWebSocket>();
+        try
+        {
+            for (int i = 0; i < count; i++)
+                sockets.Add(await ExchangeAsync());
+
+            string metrics = await host.MetricsAsync();
+            long deflaters = MetricsText.Value(metrics, "cosocket_compression_contexts", ("kind", "deflate")) ?? -1;
+            long inflaters = MetricsText.Value(metrics, "cosocket_compression_contexts", ("kind", "inflate")) ?? -1;
+            // Only the pool's idle contexts (at most max(4, cores) of each kind) are alive.
+            Assert.InRange(deflaters, 1, Math.Max(4, Environment.ProcessorCount));
+            Assert.InRange(inflaters, 1, Math.Max(4, Environment.ProcessorCount));
+            var after = await host.MemoryAsync();
+            long perConnection = (after.Resident - before.Resident) / count;
+            Assert.True(perConnection < 64 * 1024, $"resident memory grew {perConnection:N0} bytes per idle deflate connection");
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
     [Fact]
     public async Task HeaderOnlyFrames_300ConnectionsDeclaring16MiB_HoldNoPayloadMemory()
     {
