@@ -1,6 +1,7 @@
 using System.Text;
 using Cosocket.Protocol;
 using Cosocket.Protocol.Connection;
+using Cosocket.Protocol.Deflate;
 using Cosocket.Protocol.Framing;
 using Cosocket.Protocol.Handshake;
 using Cosocket.Protocol.Messages;
@@ -53,10 +54,11 @@ internal static class Targets
     }
 
     /// <summary>
-    /// A whole connection's state machine: the first byte picks the role, the receive mode and what
-    /// the application does (answer messages, fire deadlines, pick the mode late), the second the
-    /// chunk size; the rest is what the peer sends, then its end. Whatever arrives, the protocol
-    /// must neither throw nor keep bytes it was asked to write.
+    /// A whole connection's state machine: the first byte picks the role, the receive mode, what
+    /// the application does (answer messages, fire deadlines, pick the mode late) and whether
+    /// permessage-deflate was negotiated (and with context takeover), the second the chunk size; the
+    /// rest is what the peer sends, then its end. Whatever arrives, the protocol must neither throw
+    /// nor keep bytes it was asked to write, and it gives back every compression context it took.
     /// </summary>
     public static void Protocol(ReadOnlySpan<byte> input)
     {
@@ -67,8 +69,12 @@ internal static class Targets
         input = input[2..];
         var role = (plan & 1) == 0 ? Role.Server : Role.Client;
         var mode = (plan >> 1 & 3) switch { 0 => ReceiveMode.Undecided, 1 => ReceiveMode.Frames, _ => ReceiveMode.Messages };
+        var contexts = new CompressionContexts();
+        bool takeover = (plan & 128) != 0;
+        var deflate = (plan & 64) == 0 ? null
+            : new DeflateSettings(new DeflateParameters(!takeover, !takeover, 15, 15), Level: 1, MemoryLevel: 8, Threshold: 0, contexts);
         var protocol = new WebSocketProtocol(new ProtocolSettings(role, 65535, 1 << 20, ValidateUtf8: true, MaskSends: role == Role.Client,
-            TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10)));
+            TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10), deflate));
         protocol.Open();
         if (mode != ReceiveMode.Undecided)
             protocol.UseMode(mode);
@@ -87,6 +93,10 @@ internal static class Targets
         Application(protocol, plan, -1);
         if (protocol.BufferedBytes != 0)
             throw new InvalidOperationException($"{protocol.BufferedBytes} bytes left after everything was taken");
+        protocol.Dispose();
+        contexts.Trim();
+        if (contexts.LiveDeflaters != 0 || contexts.LiveInflaters != 0)
+            throw new InvalidOperationException($"{contexts.LiveDeflaters} deflaters and {contexts.LiveInflaters} inflaters left after the end");
     }
 
     /// <summary>Takes every event (answering messages and acknowledging closes when the plan says so),
@@ -124,12 +134,13 @@ internal static class Targets
             return;
         }
         _ = ServerHandshake.SelectSubprotocol(request.Headers);
+        _ = DeflateNegotiation.Accept(request.Headers, new DeflateParameters(), out _);
         _ = ServerHandshake.BuildResponse(request.Headers["Sec-WebSocket-Key"]!, null);
     }
 
     /// <summary>The client's handshake: read a server's response to a request with a known key.</summary>
     public static void Response(ReadOnlySpan<byte> input) =>
-        _ = ClientHandshake.TryReadResponse(input, "dGhlIHNhbXBsZSBub25jZQ==", "chat, superchat", maxHeaderLength: 4096);
+        _ = ClientHandshake.TryReadResponse(input, "dGhlIHNhbXBsZSBub25jZQ==", "chat, superchat", maxHeaderLength: 4096, offeredDeflate: new DeflateParameters());
 
     /// <summary>The client's URI parser, on the input as UTF-8 text.</summary>
     public static void Uri(ReadOnlySpan<byte> input) =>
