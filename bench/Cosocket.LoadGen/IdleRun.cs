@@ -15,7 +15,9 @@ internal static class IdleRun
             await opening.WaitAsync();
             try
             {
-                var connection = await Connection.OpenAsync(options.Url);
+                var connection = await Connection.OpenAsync(options.Url, options.Deflate);
+                if (options.Deflate && !connection.Compressing)
+                    throw new IOException("the server did not agree to permessage-deflate");
                 lock (connections)
                     connections.Add(connection);
             }

@@ -3,7 +3,8 @@ using System.Diagnostics;
 
 namespace Cosocket.LoadGen;
 
-internal sealed record LoadResult(long Messages, double Seconds, long Errors, long[] LatencyTicks)
+/// <param name="WireBytesPerEcho">The payload bytes of an echo as it arrived (compressed, when it was).</param>
+internal sealed record LoadResult(long Messages, double Seconds, long Errors, long[] LatencyTicks, double WireBytesPerEcho)
 {
     public double Percentile(double p)
     {
@@ -27,7 +28,9 @@ internal static class LoadRun
     {
         var connections = new Connection[options.Connections];
         for (int i = 0; i < connections.Length; i++)
-            connections[i] = await Connection.OpenAsync(options.Url);
+            connections[i] = await Connection.OpenAsync(options.Url, options.Deflate);
+        if (options.Deflate && !connections.All(c => c.Compressing))
+            throw new IOException("the server did not agree to permessage-deflate");
 
         long start = Stopwatch.GetTimestamp();
         long measureFrom = start + (long)(options.Warmup * Stopwatch.Frequency);
@@ -38,12 +41,18 @@ internal static class LoadRun
 
         var latencies = perConnection.SelectMany(r => r.Latencies).ToArray();
         Array.Sort(latencies);
-        return new LoadResult(latencies.Length, options.Seconds, perConnection.Sum(r => r.Errors), latencies);
+        long echoes = perConnection.Sum(r => r.Echoes);
+        return new LoadResult(latencies.Length, options.Seconds, perConnection.Sum(r => r.Errors), latencies,
+            echoes == 0 ? 0 : (double)perConnection.Sum(r => r.WireBytes) / echoes);
     }
 
-    private static async Task<(List<long> Latencies, long Errors)> DriveAsync(Connection connection, Options options, long measureFrom, long end)
+    private static async Task<(List<long> Latencies, long Errors, long WireBytes, long Echoes)> DriveAsync(Connection connection, Options options, long measureFrom, long end)
     {
         var (opcode, payload) = MakePayload(options);
+        // Without context takeover every send of the same message is compressed alike: made once.
+        byte[] wire = connection.Compressing ? Connection.Deflate(payload) : payload;
+        long wireBytes = 0, echoes = 0;
+        bool checkedEcho = false;
         var latencies = new List<long>(1 << 16);
         var sentAt = new Queue<long>();
         long errors = 0;
@@ -63,7 +72,16 @@ internal static class LoadRun
                 try
                 {
                     var frame = await connection.ReceiveAsync();
-                    if (frame.Payload.Length != options.Size)
+                    wireBytes += frame.Payload.Length;
+                    echoes++;
+                    if (frame.Compressed && !checkedEcho)
+                    {
+                        // The first compressed echo is inflated and compared; the others are counted.
+                        checkedEcho = true;
+                        if (!Connection.Inflate(frame.Payload.Span).AsSpan().SequenceEqual(payload))
+                            Interlocked.Increment(ref errors);
+                    }
+                    else if (!frame.Compressed && frame.Payload.Length != options.Size)
                         Interlocked.Increment(ref errors);
                 }
                 catch (IOException)
@@ -96,7 +114,7 @@ internal static class LoadRun
                     await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
                 scheduled += interval;
             }
-            byte[] frame = connection.MakeFrame(opcode, payload);
+            byte[] frame = connection.MakeFrame(opcode, wire, connection.Compressing);
             lock (sentAt)
                 sentAt.Enqueue(Stopwatch.GetTimestamp());
             await connection.SendAsync(frame);
@@ -111,7 +129,7 @@ internal static class LoadRun
         if (await Task.WhenAny(drained.Task, Task.Delay(TimeSpan.FromSeconds(10))) != drained.Task)
             Interlocked.Increment(ref errors);
         lock (sentAt)
-            return (latencies.ToList(), Interlocked.Read(ref errors));
+            return (latencies.ToList(), Interlocked.Read(ref errors), wireBytes, echoes);
     }
 
     /// <summary>Random bytes in binary frames, or text of exactly the size in text frames.</summary>
@@ -123,6 +141,8 @@ internal static class LoadRun
             Random.Shared.NextBytes(bytes);
             return (0x2, bytes);
         }
+        if (options.Payload == "json")
+            return (0x1, SampleText.Json(options.Size));
         return (0x1, SampleText.Repeat(options.Payload == "ascii" ? SampleText.Ascii : SampleText.Multilingual, options.Size));
     }
 }

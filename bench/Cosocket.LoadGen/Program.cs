@@ -31,5 +31,5 @@ var result = await LoadRun.RunAsync(options);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"messages={result.Messages} seconds={result.Seconds:F2} msg_per_s={result.Messages / result.Seconds:F0} " +
     $"mb_per_s={result.Messages * (double)options.Size / result.Seconds / 1e6:F1} " +
-    $"p50_us={result.Percentile(0.50):F0} p99_us={result.Percentile(0.99):F0} errors={result.Errors}"));
+    $"p50_us={result.Percentile(0.50):F0} p99_us={result.Percentile(0.99):F0} errors={result.Errors} echo_wire_bytes={result.WireBytesPerEcho:F0}"));
 return result.Errors == 0 ? 0 : 1;

@@ -2,8 +2,10 @@ using System.Net.WebSockets;
 
 // The peer for the load benchmark: a minimal Kestrel WebSocket echo with /echo's semantics (each
 // whole message echoed as one message of its type; close answered with the same code).
-// Usage: KestrelEcho --urls http://127.0.0.1:PORT
+// Usage: KestrelEcho --urls http://127.0.0.1:PORT [--compression on]
+// With --compression on, permessage-deflate is accepted (DangerousEnableCompression).
 var builder = WebApplication.CreateSlimBuilder(args);
+bool compression = builder.Configuration["compression"] == "on";
 builder.Logging.ClearProviders();
 var app = builder.Build();
 app.UseWebSockets();
@@ -14,7 +16,7 @@ app.Map("/echo", async context =>
         context.Response.StatusCode = 400;
         return;
     }
-    using var socket = await context.WebSockets.AcceptWebSocketAsync();
+    using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { DangerousEnableCompression = compression });
     var buffer = new byte[64 * 1024];
     var message = new MemoryStream();
     while (true)

@@ -10,6 +10,22 @@ internal static class SampleText
     /// <summary>Latin with accents, Greek, Cyrillic, CJK, Arabic and emoji: 1- to 4-byte sequences.</summary>
     public const string Multilingual = "Grüße, κόσμε! Привет, 世界 — مرحبا 🌍 ";
 
+    /// <summary>Chat-like JSON (messages of a room: type, room, user, text, timestamp) of exactly
+    /// <paramref name="size"/> UTF-8 bytes, padded with spaces: what compression is for.</summary>
+    public static byte[] Json(int size)
+    {
+        string[] users = ["alice", "bob", "carol", "dave", "erin"];
+        string[] words = ["hello", "everyone", "the", "build", "is", "green", "again", "shall", "we", "ship", "it", "today", "?", "sure", "after", "lunch"];
+        var text = new StringBuilder("[");
+        for (int i = 0; text.Length < size; i++)
+        {
+            string said = string.Join(' ', Enumerable.Range(0, 3 + i % 7).Select(w => words[(i * 7 + w * 3) % words.Length]));
+            text.Append(i == 0 ? "" : ",").Append($"{{\"type\":\"message\",\"room\":\"lobby\",\"user\":\"{users[i % users.Length]}\",\"text\":\"{said}\",\"ts\":{1764547200000L + i * 1733}}}");
+        }
+        byte[] bytes = Encoding.UTF8.GetBytes(text.ToString());
+        return bytes.Length >= size ? [.. bytes[..size]] : [.. bytes, .. Enumerable.Repeat((byte)' ', size - bytes.Length)];
+    }
+
     /// <summary>Repeats <paramref name="text"/> to exactly <paramref name="size"/> UTF-8 bytes,
     /// padding with spaces so that no character is cut.</summary>
     public static byte[] Repeat(string text, int size)

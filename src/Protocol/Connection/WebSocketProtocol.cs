@@ -102,9 +102,6 @@ public sealed class WebSocketProtocol : IDisposable
     /// <summary>True while part of a fragmented message has been received.</summary>
     public bool InMessage => _assembler?.InMessage == true || _inflater?.InMessage == true;
 
-    /// <summary>Whether the handshake negotiated permessage-deflate (RFC 7692).</summary>
-    public bool IsCompressing => _settings.Deflate is not null;
-
     public bool CloseSent => _closeSent;
 
 

@@ -20,8 +20,8 @@ public sealed class CompressionContexts
     /// <summary>Idle contexts of one kind kept for reuse; more are released.</summary>
     private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount);
 
-    private readonly ConcurrentDictionary<DeflateKey, ConcurrentBag<Deflater>> _idleDeflaters = new();
-    private readonly ConcurrentDictionary<int, ConcurrentBag<Inflater>> _idleInflaters = new();
+    private readonly ConcurrentDictionary<DeflateKey, ConcurrentQueue<Deflater>> _idleDeflaters = new();
+    private readonly ConcurrentDictionary<int, ConcurrentQueue<Inflater>> _idleInflaters = new();
     private int _deflaters;
     private int _inflaters;
     private int _maxContexts;
@@ -54,7 +54,7 @@ public sealed class CompressionContexts
     /// <summary>An idle deflater made with <paramref name="key"/>, or a new one within the budget; null beyond it.</summary>
     internal Deflater? RentDeflater(DeflateKey key)
     {
-        if (_idleDeflaters.TryGetValue(key, out var idle) && idle.TryTake(out var deflater))
+        if (_idleDeflaters.TryGetValue(key, out var idle) && idle.TryDequeue(out var deflater))
             return deflater;
         if (Interlocked.Increment(ref _deflaters) > MaxContexts)
         {
@@ -75,9 +75,9 @@ public sealed class CompressionContexts
     /// <summary>A deflater whose last message ended with a full flush: kept for the next, or released.</summary>
     internal void Return(Deflater deflater)
     {
-        var idle = _idleDeflaters.GetOrAdd(deflater.Key, static _ => []);
+        var idle = _idleDeflaters.GetOrAdd(deflater.Key, static _ => new());
         if (idle.Count < _maxIdle)
-            idle.Add(deflater);
+            idle.Enqueue(deflater);
         else
             deflater.Dispose();
     }
@@ -85,7 +85,7 @@ public sealed class CompressionContexts
     /// <summary>An idle inflater, reset to <paramref name="windowBits"/>, or a new one.</summary>
     internal Inflater RentInflater(int windowBits)
     {
-        if (_idleInflaters.TryGetValue(windowBits, out var idle) && idle.TryTake(out var inflater))
+        if (_idleInflaters.TryGetValue(windowBits, out var idle) && idle.TryDequeue(out var inflater))
         {
             inflater.Reset(windowBits);
             return inflater;
@@ -104,9 +104,9 @@ public sealed class CompressionContexts
 
     internal void Return(Inflater inflater)
     {
-        var idle = _idleInflaters.GetOrAdd(inflater.WindowBits, static _ => []);
+        var idle = _idleInflaters.GetOrAdd(inflater.WindowBits, static _ => new());
         if (idle.Count < _maxIdle)
-            idle.Add(inflater);
+            idle.Enqueue(inflater);
         else
             inflater.Dispose();
     }
@@ -116,12 +116,12 @@ public sealed class CompressionContexts
     {
         foreach (var idle in _idleDeflaters.Values)
         {
-            while (idle.TryTake(out var deflater))
+            while (idle.TryDequeue(out var deflater))
                 deflater.Dispose();
         }
         foreach (var idle in _idleInflaters.Values)
         {
-            while (idle.TryTake(out var inflater))
+            while (idle.TryDequeue(out var inflater))
                 inflater.Dispose();
         }
     }

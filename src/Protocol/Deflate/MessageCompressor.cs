@@ -31,9 +31,6 @@ internal sealed class MessageCompressor
         _enabled = windowBits >= SmallestDeflateWindow && ZLib.IsAvailable;
     }
 
-    /// <summary>True while this connection keeps a deflater of its own (context takeover).</summary>
-    public bool HoldsContext => _own is not null;
-
     /// <summary><paramref name="message"/> compressed (without the flush tail), or null to send it as
     /// it is. A <paramref name="shared"/> message goes to many connections: without context takeover
     /// its compressed form is made once for all that compress alike (<see cref="SharedCompression"/>).</summary>

@@ -31,7 +31,6 @@ internal static unsafe partial class ZLib
     public const int StreamEnd = 1;
     public const int BufError = -5;
 
-    public const int NoFlush = 0;
     public const int SyncFlush = 2;
 
     /// <summary>Like a sync flush, and the next data is compressed as if nothing came before it

@@ -28,7 +28,7 @@ public static class ExtensionHeader
     }
 
     /// <summary>Parses one field value into <paramref name="into"/>; false when it breaks the grammar.</summary>
-    public static bool ParseList(string value, List<ExtensionOffer> into)
+    private static bool ParseList(string value, List<ExtensionOffer> into)
     {
         int at = 0;
         while (true)
