@@ -22,7 +22,7 @@ public static class ConnectCommand
     /// <summary>The largest message received by default: 16 MiB, what the host's <c>/echo</c> takes.</summary>
     public const int DefaultMaxMessageSize = 16 << 20;
 
-    private sealed record Arguments(string Url, ConnectOptions Options, bool Echo, int MaxMessageSize);
+    private sealed record Arguments(string Url, ConnectOptions Options, bool Echo, int MaxMessageSize, bool Compression);
 
     /// <summary><c>cosocket connect</c> with <paramref name="args"/> (what follows the subcommand).</summary>
     /// <returns>0 after a clean close (or <c>--help</c>), 1 when the connection fails, 2 for bad arguments.</returns>
@@ -47,6 +47,7 @@ public static class ConnectCommand
             Description = "The largest message received, in bytes.", HelpName = "BYTES", DefaultValueFactory = _ => DefaultMaxMessageSize,
         };
         var echo = new Option<bool>("--echo") { Description = "Send every message received back, until the peer closes." };
+        var noCompression = new Option<bool>("--no-compression") { Description = "Do not offer permessage-deflate (offered by default)." };
         foreach (var file in new[] { ca, cert, key })
             file.MustExist();
         maxMessageSize.Validators.Add(result =>
@@ -56,7 +57,7 @@ public static class ConnectCommand
         });
         var command = new Command("connect", "A WebSocket client, like wscat: each line of input is sent as a text message, each message received is printed.")
         {
-            url, protocols, headers, token, origin, host, serverName, insecure, ca, cert, key, maxMessageSize, echo,
+            url, protocols, headers, token, origin, host, serverName, insecure, ca, cert, key, maxMessageSize, echo, noCompression,
         };
         command.Validators.Add(result =>
         {
@@ -94,7 +95,7 @@ public static class ConnectCommand
                 ClientCert = parse.GetValue(cert) is { } certFile ? await File.ReadAllTextAsync(certFile.FullName, cancel) : null,
                 ClientPrivKey = parse.GetValue(key) is { } keyFile ? await File.ReadAllTextAsync(keyFile.FullName, cancel) : null,
             };
-            var arguments = new Arguments(parse.GetValue(url)!, options, parse.GetValue(echo), parse.GetValue(maxMessageSize));
+            var arguments = new Arguments(parse.GetValue(url)!, options, parse.GetValue(echo), parse.GetValue(maxMessageSize), !parse.GetValue(noCompression));
             var system = ActorSystem.Create("cosocket-connect", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
             try
             {
@@ -115,6 +116,8 @@ public static class ConnectCommand
             Timeout = TimeSpan.FromSeconds(10),
             MaxPayloadLen = arguments.MaxMessageSize,
             Messages = new MessageOptions { MaxMessageLen = arguments.MaxMessageSize },
+            // The message layer's client: compression offered at CompressionOptions' defaults, as the host's endpoints accept it.
+            Compression = arguments.Compression ? new CompressionOptions() : null,
         });
         var (ok, err, _) = await client!.ConnectAsync(arguments.Url, arguments.Options);
         if (ok is null)
@@ -123,7 +126,9 @@ public static class ConnectCommand
             return 1;
         }
         client.SetTimeout(0); // an interactive session waits as long as it takes
-        await errors.WriteLineAsync($"connected to {arguments.Url}");
+        await errors.WriteLineAsync(client.Compression is { } deflate
+            ? $"connected to {arguments.Url} (permessage-deflate: {(deflate.ServerNoContextTakeover && deflate.ClientNoContextTakeover ? "no context takeover" : "context takeover")})"
+            : $"connected to {arguments.Url}");
 
         using var sending = new SemaphoreSlim(1); // one send at a time (D10): typed lines and echoes
         async Task<bool> Send(Func<Task<Actors.Connections.SendResult>> send)

@@ -19,7 +19,19 @@ public class ConnectCommandTests
         int exitCode = await ConnectCommand.RunAsync([host.Uri("/echo").ToString()], new StringReader("hello\n你好\n"), output, errors).WaitAsync(Patience);
         Assert.Equal(0, exitCode);
         Assert.Equal("hello\n你好\n", output.ToString().ReplaceLineEndings("\n"));
+        // The host's /echo accepts the compression the command offers.
+        Assert.Contains("(permessage-deflate: no context takeover)", errors.ToString());
         Assert.Contains("closed: 1000", errors.ToString());
+    }
+
+    [Fact]
+    public async Task NoCompression_OffersNone()
+    {
+        await using var host = await RunningHost.StartAsync();
+        var errors = new StringWriter();
+        int exitCode = await ConnectCommand.RunAsync(["--no-compression", host.Uri("/echo").ToString()], new StringReader("hello\n"), new StringWriter(), errors).WaitAsync(Patience);
+        Assert.Equal(0, exitCode);
+        Assert.Contains($"connected to {host.Uri("/echo")}\n", errors.ToString().ReplaceLineEndings("\n"));
     }
 
     [Fact]
