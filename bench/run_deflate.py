@@ -16,12 +16,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run_load import LOADGEN, ROOT, cpu_seconds, loadgen, rss_kib, stop  # noqa: E402
+from run_load import LOADGEN, ROOT, cpu_seconds, hold_idle, loadgen, rss_kib, stop  # noqa: E402
 
 SERVERS = {
     "cosocket": (19011, [os.path.join(ROOT, "src/Host/bin/Release/net10.0/cosocket"), "serve", "--listen", "127.0.0.1:19011", "--cluster-port", "0"], ROOT),
@@ -104,17 +103,7 @@ def main():
         for name, (port, _, _) in SERVERS.items():
             pid = processes[name].pid
             if options.idle:
-                before = rss_kib(pid)
-                hold = tempfile.mktemp(prefix="cosocket-idle-")
-                holder = subprocess.Popen(["taskset", "-c", "1", LOADGEN, "idle", "--url", f"ws://127.0.0.1:{port}/echo",
-                                           "--connections", str(options.idle), "--hold-file", hold, "--deflate", "on"])
-                deadline = time.time() + 120
-                while not os.path.exists(hold) and time.time() < deadline:
-                    time.sleep(0.2)
-                time.sleep(3)
-                after = rss_kib(pid)
-                os.remove(hold)
-                holder.wait(timeout=120)
+                before, after, _ = hold_idle(pid, port, options.idle, "--deflate", "on")
                 idle[name] = (after - before) / options.idle
                 print(f"idle | {name}: {before} KiB -> {after} KiB", file=sys.stderr, flush=True)
             if options.active:

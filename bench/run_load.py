@@ -73,6 +73,25 @@ def loadgen(*args, cpu="1", timeout=300):
     return dict(kv.split("=") for kv in out.stdout.split())
 
 
+def hold_idle(pid, port, count, *extra):
+    """Opens `count` idle connections to the server (`extra`: more load generator options) and
+    returns (RSS before in KiB, RSS once they are open and settled in KiB, connections opened per second)."""
+    before = rss_kib(pid)
+    hold = tempfile.mktemp(prefix="cosocket-idle-")
+    holder = subprocess.Popen(["taskset", "-c", "1", LOADGEN, "idle", "--url", f"ws://127.0.0.1:{port}/echo",
+                               "--connections", str(count), "--hold-file", hold, *extra])
+    deadline = time.time() + 120
+    while not os.path.exists(hold) and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # let the server settle
+    after = rss_kib(pid)
+    with open(hold) as f:
+        per_second = float(f.read().split("connect_per_s=")[1])
+    os.remove(hold)
+    holder.wait(timeout=120)
+    return before, after, per_second
+
+
 def wait_until_serving(port):
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -126,20 +145,7 @@ def main():
         idle = {}
         connects = {}
         for name, (port, _, _) in (SERVERS.items() if options.idle else []):
-            pid = processes[name].pid
-            before = rss_kib(pid)
-            hold = tempfile.mktemp(prefix="cosocket-idle-")
-            holder = subprocess.Popen(["taskset", "-c", "1", LOADGEN, "idle", "--url", f"ws://127.0.0.1:{port}/echo",
-                                       "--connections", str(options.idle), "--hold-file", hold])
-            deadline = time.time() + 120
-            while not os.path.exists(hold) and time.time() < deadline:
-                time.sleep(0.2)
-            time.sleep(3)  # let the server settle
-            after = rss_kib(pid)
-            with open(hold) as f:
-                connects[name] = float(f.read().split("connect_per_s=")[1])
-            os.remove(hold)
-            holder.wait(timeout=120)
+            before, after, connects[name] = hold_idle(processes[name].pid, port, options.idle)
             idle[name] = (after - before) / options.idle
             print(f"idle | {name}: {before} KiB -> {after} KiB", file=sys.stderr, flush=True)
 

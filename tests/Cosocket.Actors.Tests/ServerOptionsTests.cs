@@ -76,6 +76,7 @@ public class ServerOptionsTests
         Assert.Equal(new ServerOptions { Origins = Cosocket.Actors.Security.OriginPolicy.SameOrigin, Compression = new CompressionOptions() },
             ServerOptions.FromConfig(config.GetConfig("cosocket.server")));
         Assert.Equal(CompressionContexts.DefaultMaxContexts, config.GetInt("cosocket.server.compression.max-contexts"));
+        Assert.Equal(CompressionContexts.DefaultMaxInflaters, config.GetInt("cosocket.server.compression.max-inflaters"));
     }
 
     [Fact]

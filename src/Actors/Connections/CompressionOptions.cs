@@ -67,16 +67,18 @@ public sealed record CompressionOptions
 
     /// <summary>Reads a <c>compression</c> section: null when it is absent or <c>enabled = off</c>;
     /// keys absent from it keep their defaults. Its <c>max-contexts</c> is the process's budget
-    /// (<see cref="CompressionContexts.Shared"/>).</summary>
+    /// and <c>max-inflaters</c> its inflaters' (<see cref="CompressionContexts.Shared"/>).</summary>
     public static CompressionOptions? FromConfig(Config? section)
     {
         if (section is null || section.IsEmpty || !section.GetBoolean("enabled", false))
             return null;
         var defaults = new CompressionOptions();
         int maxContexts = section.GetInt("max-contexts", CompressionContexts.DefaultMaxContexts);
-        if (maxContexts <= 0)
-            throw new ConfigurationException("compression.max-contexts must be positive");
+        int maxInflaters = section.GetInt("max-inflaters", CompressionContexts.DefaultMaxInflaters);
+        if (maxContexts <= 0 || maxInflaters <= 0)
+            throw new ConfigurationException("compression.max-contexts and compression.max-inflaters must be positive");
         CompressionContexts.Shared.MaxContexts = maxContexts;
+        CompressionContexts.Shared.MaxInflaters = maxInflaters;
         return new CompressionOptions
         {
             ServerNoContextTakeover = section.GetBoolean("server-no-context-takeover", defaults.ServerNoContextTakeover),

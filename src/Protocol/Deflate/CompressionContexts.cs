@@ -8,14 +8,19 @@ namespace Cosocket.Protocol.Deflate;
 /// context takeover is in use on that side: a deflater (about 256 KiB) lives as long as its
 /// connection then, an inflater (about 40 KiB with a 15-bit window) too. Beyond the budget a message
 /// goes out uncompressed, as RFC 7692 allows any message to, instead of allocating one more.
-/// Inflaters are not refused (what the peer compressed must be inflated): without client context
-/// takeover a connection holds one only while a compressed message arrives; the budget is what the
-/// server asks of clients at the handshake instead.
+/// Inflaters have a budget of their own, <see cref="MaxInflaters"/>: without the peer's context
+/// takeover a connection holds one only from the first frame of a fragmented compressed message to
+/// its last (a message of one frame borrows it within one read), so a peer that starts compressed
+/// messages on many connections and never ends them cannot make the process hold more than that;
+/// beyond it such a message fails its connection with 1013 (try again later).
 /// </summary>
 public sealed class CompressionContexts
 {
     /// <summary>The default of <see cref="MaxContexts"/>.</summary>
     public const int DefaultMaxContexts = 256;
+
+    /// <summary>The default of <see cref="MaxInflaters"/>.</summary>
+    public const int DefaultMaxInflaters = 1024;
 
     /// <summary>Idle contexts of one kind kept for reuse; more are released.</summary>
     private readonly int _maxIdle = Math.Max(4, Environment.ProcessorCount);
@@ -25,8 +30,13 @@ public sealed class CompressionContexts
     private int _deflaters;
     private int _inflaters;
     private int _maxContexts;
+    private int _maxInflaters;
 
-    public CompressionContexts(int maxContexts = DefaultMaxContexts) => MaxContexts = maxContexts;
+    public CompressionContexts(int maxContexts = DefaultMaxContexts, int maxInflaters = DefaultMaxInflaters)
+    {
+        MaxContexts = maxContexts;
+        MaxInflaters = maxInflaters;
+    }
 
     /// <summary>Whether this runtime's zlib can be used; without it no connection negotiates compression.</summary>
     public static bool IsSupported => ZLib.IsAvailable;
@@ -40,6 +50,13 @@ public sealed class CompressionContexts
     {
         get => Volatile.Read(ref _maxContexts);
         set => Volatile.Write(ref _maxContexts, value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "max contexts must be positive"));
+    }
+
+    /// <summary>The most inflaters alive at once, idle ones included: 1,024 (about 40 MiB with 15-bit windows).</summary>
+    public int MaxInflaters
+    {
+        get => Volatile.Read(ref _maxInflaters);
+        set => Volatile.Write(ref _maxInflaters, value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "max inflaters must be positive"));
     }
 
     /// <summary>Deflaters alive, idle ones included.</summary>
@@ -82,15 +99,19 @@ public sealed class CompressionContexts
             deflater.Dispose();
     }
 
-    /// <summary>An idle inflater, reset to <paramref name="windowBits"/>, or a new one.</summary>
-    internal Inflater RentInflater(int windowBits)
+    /// <summary>An idle inflater, reset to <paramref name="windowBits"/>, or a new one within the budget; null beyond it.</summary>
+    internal Inflater? RentInflater(int windowBits)
     {
         if (_idleInflaters.TryGetValue(windowBits, out var idle) && idle.TryDequeue(out var inflater))
         {
             inflater.Reset(windowBits);
             return inflater;
         }
-        Interlocked.Increment(ref _inflaters);
+        if (Interlocked.Increment(ref _inflaters) > MaxInflaters)
+        {
+            Interlocked.Decrement(ref _inflaters);
+            return null;
+        }
         try
         {
             return new Inflater(this, windowBits);

@@ -47,8 +47,8 @@ internal sealed class MessageInflater
     public Violation? Add(in Frame frame, out (Opcode Opcode, byte[] Payload)? message)
     {
         message = null;
-        if (_output is null)
-            Begin(frame.Opcode);
+        if (_output is null && !Begin(frame.Opcode))
+            return Fail(new Violation(CloseStatus.TryAgainLater, Violation.TooManyCompressedMessages));
         if (Inflate(frame.Payload.Span) is { } violation)
             return violation;
         if (!frame.Fin)
@@ -71,17 +71,23 @@ internal sealed class MessageInflater
         _inflater = null;
     }
 
-    private void Begin(Opcode opcode)
+    /// <returns>False when no inflater can be had within the budget.</returns>
+    private bool Begin(Opcode opcode)
     {
+        if (_inflater is null)
+        {
+            if (_settings.Contexts.RentInflater(_windowBits) is not { } inflater)
+                return false;
+            _inflater = inflater;
+        }
+        else if (!_keepContext || _streamEnded)
+            _inflater.Reset(_windowBits); // a peer that ended its stream (BFINAL, §7.2.3.4) starts a new one
+        _streamEnded = false;
         _opcode = opcode;
         _written = 0;
         _utf8.Reset();
         _output = ArrayPool<byte>.Shared.Rent((int)Math.Min(InitialOutput, _maxMessageLength + 1));
-        if (_inflater is null)
-            _inflater = _settings.Contexts.RentInflater(_windowBits);
-        else if (!_keepContext || _streamEnded)
-            _inflater.Reset(_windowBits); // a peer that ended its stream (BFINAL, §7.2.3.4) starts a new one
-        _streamEnded = false;
+        return true;
     }
 
     private Violation? Inflate(ReadOnlySpan<byte> input)

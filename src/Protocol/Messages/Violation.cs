@@ -16,6 +16,7 @@ public readonly record struct Violation(ushort CloseCode, string Reason)
     public const string MaskedFrameFromServer = "masked frame from the server";
     public const string CompressedBitMisplaced = "RSV1 set on a control frame or a continuation frame";
     public const string InvalidCompressedData = "invalid compressed data";
+    public const string TooManyCompressedMessages = "too many compressed messages arriving at once";
 
     /// <summary>
     /// The close code for an error of the frame decoder: a frame over the receive limit is 1009

@@ -182,6 +182,34 @@ public class CompressedMessageTests
     }
 
     [Fact]
+    public void ReceiveData_FragmentedCompressedMessagesBeyondTheInflaterBudget_Fail1013()
+    {
+        // Two connections start a fragmented compressed message and do not end it: the second finds
+        // the budget of one inflater spent. Once the first ends its message, a new one has room.
+        var contexts = new CompressionContexts(maxInflaters: 1);
+        var client = New(Role.Client, NoTakeover, new CompressionContexts());
+        client.SendMessage(Opcode.Text, Json(3000), 50);
+        byte[] wire = Drain(client);
+        var frames = Frames(wire, masked: true);
+        int firstFrame = (frames[0].Length <= 125 ? 2 : 4) + 4 + frames[0].Length;
+
+        var holding = New(Role.Server, NoTakeover, contexts);
+        holding.ReceiveData(wire.AsSpan(0, firstFrame));
+        Assert.True(holding.InMessage);
+        var refused = New(Role.Server, NoTakeover, contexts);
+        refused.ReceiveData(wire.AsSpan(0, firstFrame));
+        var error = Assert.Single(Events(refused));
+        Assert.Equal(CloseStatus.TryAgainLater, error.Code);
+        Assert.Equal(Cosocket.Protocol.Messages.Violation.TooManyCompressedMessages, error.Error);
+
+        holding.ReceiveData(wire.AsSpan(firstFrame));
+        Assert.Equal(Json(3000), Assert.Single(Events(holding)).Payload);
+        var later = New(Role.Server, NoTakeover, contexts);
+        later.ReceiveData(wire);
+        Assert.Equal(Json(3000), Assert.Single(Events(later)).Payload);
+    }
+
+    [Fact]
     public void Dispose_WithContextTakeover_GivesTheConnectionsContextsBack()
     {
         var contexts = new CompressionContexts();
