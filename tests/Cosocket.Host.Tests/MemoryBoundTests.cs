@@ -85,6 +85,63 @@ public class MemoryBoundTests
         }
     }
 
+    /// <summary>
+    /// 300 connections negotiate permessage-deflate, start a fragmented compressed message and never
+    /// end it, each holding an inflater for as long as it waits. With <c>max-inflaters = 100</c>, the
+    /// first hundred hold one and the rest are closed with 1013, so the process holds no more than
+    /// the budget's inflaters whatever the number of such connections.
+    /// </summary>
+    [Fact]
+    public async Task Deflate_300UnendedCompressedMessages_HeldWithinTheInflaterBudget()
+    {
+        using var host = await HostProcess.StartAsync(Token, "cosocket.server.compression.max-inflaters = 100");
+        var before = await host.MemoryAsync();
+        // The first fragment of a compressed text message: deflate data ended by a sync flush, RSV1, FIN clear.
+        var compressed = new MemoryStream();
+        using (var deflate = new System.IO.Compression.DeflateStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            deflate.Write(Encoding.UTF8.GetBytes("the first part of a message that never ends, "));
+            deflate.Flush();
+        }
+        byte[] fragment = RawWebSocket.Frame(0x1, compressed.ToArray()[..^4]);
+        fragment[0] = 0x41;
+
+        var clients = new List<RawWebSocket>();
+        try
+        {
+            int held = 0, refused = 0;
+            for (int i = 0; i < 300; i++)
+            {
+                var (client, answer) = await RawWebSocket.UpgradeAsync(host.WsPort, "/echo", "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+                clients.Add(client);
+                Assert.Contains("Sec-WebSocket-Extensions: permessage-deflate", answer);
+                // The ping after the fragment: its pong shows the fragment was inflated and its inflater kept.
+                await client.WriteAsync([.. fragment, .. RawWebSocket.Frame(0x9, "alive"u8)]);
+            }
+            foreach (var client in clients)
+            {
+                var (opcode, data) = await client.ReadFrameAsync();
+                if (opcode == 0xA)
+                    held++;
+                else if (opcode == 0x8 && BinaryPrimitives.ReadUInt16BigEndian(Encoding.Latin1.GetBytes(data)) == 1013)
+                    refused++;
+            }
+            Assert.InRange(held, 1, 100);
+            Assert.Equal(300, held + refused);
+            Assert.InRange(await MetricAsync(host, "inflate"), held, 100);
+            var after = await host.MemoryAsync();
+            Assert.True(after.Resident - before.Resident < MaxGrowth, $"resident memory grew {after.Resident - before.Resident:N0} bytes");
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    private static async Task<long> MetricAsync(HostProcess host, string kind) =>
+        MetricsText.Value(await host.MetricsAsync(), "cosocket_compression_contexts", ("kind", kind)) ?? -1;
+
     [Fact]
     public async Task HeaderOnlyFrames_300ConnectionsDeclaring16MiB_HoldNoPayloadMemory()
     {
