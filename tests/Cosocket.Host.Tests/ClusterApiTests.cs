@@ -129,6 +129,28 @@ public sealed class ClusterApiTests : IAsyncLifetime
         }
     }
 
+    /// <summary>A topic's message reaches subscribers that compress differently (a 15-bit window, a
+    /// 10-bit one, none): the host compresses it once per setting, and each gets it whole.</summary>
+    [Fact]
+    public async Task PublishToTopic_SubscribersWithDifferentCompression_EachGetItWhole()
+    {
+        string json = string.Concat(Enumerable.Range(0, 3000).Select(i => $"{{\"user\":\"user{i % 7}\",\"text\":\"message {i}\"}}"));
+        var (wide, _) = await Peer.JoinCompressedAsync(Ws, new System.Net.WebSockets.WebSocketDeflateOptions(), "compressed");
+        var (wideToo, _) = await Peer.JoinCompressedAsync(Ws, new System.Net.WebSockets.WebSocketDeflateOptions(), "compressed");
+        var (narrow, _) = await Peer.JoinCompressedAsync(Ws, new System.Net.WebSockets.WebSocketDeflateOptions { ServerMaxWindowBits = 10 }, "compressed");
+        var (plain, _) = await Peer.JoinCompressedAsync(Ws, null, "compressed");
+        using (wide)
+        using (wideToo)
+        using (narrow)
+        using (plain)
+        {
+            var (status, _) = await PostAsync("/api/topics/compressed", json);
+            Assert.Equal(HttpStatusCode.Accepted, status);
+            foreach (var peer in new[] { wide, wideToo, narrow, plain })
+                Assert.Equal(json, await peer.ReceiveAsync());
+        }
+    }
+
     [Fact]
     public async Task MessagesOverOneFrame_ThroughATopicAUserAndAnId_AreDeliveredWhole()
     {

@@ -24,11 +24,13 @@ internal sealed class Peer : IDisposable
     public WebSocketState State => _socket.State;
 
     /// <param name="token">Sent as <c>Authorization: Bearer</c>.</param>
-    public static async Task<Peer> ConnectAsync(Uri uri, string? token = null)
+    /// <param name="deflate">permessage-deflate to offer, or null for none.</param>
+    public static async Task<Peer> ConnectAsync(Uri uri, string? token = null, WebSocketDeflateOptions? deflate = null)
     {
         var peer = new Peer();
         if (token is not null)
             peer._socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        peer._socket.Options.DangerousDeflateOptions = deflate;
         await peer._socket.ConnectAsync(uri, CancellationToken.None).WaitAsync(Patience);
         _ = peer.ReadLoopAsync();
         return peer;
@@ -36,10 +38,16 @@ internal sealed class Peer : IDisposable
 
     /// <summary>Connects to <c>/connect</c> as <paramref name="user"/> (a fresh one when null) with a
     /// token that may address anything, and returns the peer with its welcome's connection id.</summary>
-    public static async Task<(Peer Peer, string Id)> JoinAsync(Uri node, string? user = null, params string[] topics)
+    public static Task<(Peer Peer, string Id)> JoinAsync(Uri node, string? user = null, params string[] topics) => JoinAsync(node, null, user, topics);
+
+    /// <summary>As <see cref="JoinAsync(Uri, string?, string[])"/>, offering <paramref name="deflate"/> (null: none), as a fresh user.</summary>
+    public static Task<(Peer Peer, string Id)> JoinCompressedAsync(Uri node, WebSocketDeflateOptions? deflate, params string[] topics) =>
+        JoinAsync(node, deflate, null, topics);
+
+    private static async Task<(Peer Peer, string Id)> JoinAsync(Uri node, WebSocketDeflateOptions? deflate, string? user, string[] topics)
     {
         string query = string.Join("&", topics.Select(t => "topic=" + Uri.EscapeDataString(t)));
-        var peer = await ConnectAsync(new Uri(node, "/connect" + (query.Length > 0 ? "?" + query : "")), TestTokens.Full(user ?? "peer-" + Guid.NewGuid().ToString("N")));
+        var peer = await ConnectAsync(new Uri(node, "/connect" + (query.Length > 0 ? "?" + query : "")), TestTokens.Full(user ?? "peer-" + Guid.NewGuid().ToString("N")), deflate);
         var welcome = JsonNode.Parse(await peer.ReceiveAsync())!;
         Assert.Equal("welcome", welcome["type"]!.GetValue<string>());
         return (peer, welcome["connection"]!.GetValue<string>());
