@@ -31,6 +31,30 @@ public class PeerInteropTests
     public Task NodeWs_NegotiatesDeflate_EchoesTextJsonBinaryPingAndCloses() =>
         AssertPeerPassesAsync("node", "echo_client.mjs", [Negotiated, "text ok", "json ok", "binary ok", "ping ok", "close ok 1000"]);
 
+    /// <summary>The chat demo negotiates as /echo does (Chromium's page: ChatBrowserTests).</summary>
+    [Theory]
+    [InlineData("/usr/bin/python3", "negotiate.py")]
+    [InlineData("node", "negotiate.mjs")]
+    public async Task Chat_NegotiatesDeflate(string program, string script)
+    {
+        await using var host = await RunningHost.StartAsync();
+        var (exitCode, output) = await PeerProcess.RunAsync(program, [script, host.Uri("/chat/lobby?name=peer").ToString()], Patience, PeerProcess.InteropDirectory);
+        Assert.True(exitCode == 0, $"{program} {script} exited with {exitCode}:\n{output}");
+        Assert.Equal([Negotiated, "close ok 1000"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [Fact]
+    public async Task ClientWebSocket_NegotiatesDeflateOnChat()
+    {
+        await using var host = await RunningHost.StartAsync();
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.DangerousDeflateOptions = new System.Net.WebSockets.WebSocketDeflateOptions();
+        socket.Options.CollectHttpResponseDetails = true;
+        await socket.ConnectAsync(host.Uri("/chat/lobby?name=dotnet"), CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(Negotiated["extensions ".Length..], string.Join(", ", socket.HttpResponseHeaders!["Sec-WebSocket-Extensions"]));
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Patience);
+    }
+
     [Fact]
     public Task HeadlessChromium_NegotiatesDeflate_EchoesTextJsonBinaryAndClosesCleanly() =>
         AssertPeerPassesAsync("node", "chromium_echo.mjs", [Negotiated, "text ok", "json ok", "binary ok", "close 1000 true"], fromPage: true);
