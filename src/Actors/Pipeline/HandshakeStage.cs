@@ -14,11 +14,25 @@ internal sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError
     public static HandshakeArrival PeerGone { get; } = new(null, null);
 }
 
+/// <summary>How a server connection answers its upgrade request: the 101 (then frames flow), or a
+/// refusal (then the connection closes). Whoever wrote the request's head answers it: the
+/// handshake stage on Cosocket's own listener, the host's HTTP server when hosted.</summary>
+internal interface IHandshakeAnswer
+{
+    /// <summary>Upgrade: <paramref name="response"/> (the 101, as bytes) goes out, then frames flow both ways.</summary>
+    Task AcceptAsync(byte[] response);
+
+    /// <summary>Refuse: <paramref name="response"/> (status, headers and body, as bytes) goes out, then the connection closes.</summary>
+    Task RejectAsync(byte[] response);
+
+    bool IsDecided { get; }
+}
+
 /// <summary>
 /// The materialized side of <see cref="HandshakeStage"/>: the request when its head has arrived, and
 /// the decision the connection sends back. Thread-safe; a second decision is ignored.
 /// </summary>
-internal sealed class HandshakeControl
+internal sealed class HandshakeControl : IHandshakeAnswer
 {
     private readonly TaskCompletionSource<HandshakeArrival> _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Action<HandshakeDecision>> _decide = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -5,7 +5,8 @@ namespace Cosocket.Actors.Server;
 /// <summary>
 /// What an upgrade request passes before its handler runs, cheapest first: the page it comes from
 /// (<see cref="ServerOptions.Origins"/>, 403), its credentials (<see cref="ServerOptions.Authenticator"/>,
-/// 401 or 403 as the authenticator says), and, on a route that requires one, an identity (401).
+/// 401 or 403 as the authenticator says, unless the host already authenticated it), and, on a route
+/// that requires one, an identity (401).
 /// A refused request gets its answer here and its handler never runs.
 /// </summary>
 internal static class Admission
@@ -16,14 +17,19 @@ internal static class Admission
     {
         if (options.Origins.Check(request.Headers["Origin"], request.Headers["Host"]) is { } refused)
             return await RefuseAsync(request, 403, refused).ConfigureAwait(false);
-        var result = options.Authenticator is { } authenticate
-            ? await authenticate(request).ConfigureAwait(false)
-            : AuthenticationResult.Anonymous;
-        if (result.IsRejected)
-            return await RefuseAsync(request, result.Status, result.Error!).ConfigureAwait(false);
-        if (result.Identity is null && route.RequireIdentity)
+        // A hosted request may come authenticated by its host (ASP.NET Core's authentication): then
+        // that identity stands, and the authenticator is not asked.
+        if (request.Identity is null)
+        {
+            var result = options.Authenticator is { } authenticate
+                ? await authenticate(request).ConfigureAwait(false)
+                : AuthenticationResult.Anonymous;
+            if (result.IsRejected)
+                return await RefuseAsync(request, result.Status, result.Error!).ConfigureAwait(false);
+            request.Identity = result.Identity;
+        }
+        if (request.Identity is null && route.RequireIdentity)
             return await RefuseAsync(request, 401, IdentityRequired).ConfigureAwait(false);
-        request.Identity = result.Identity;
         return true;
     }
 

@@ -8,11 +8,14 @@ using Cosocket.Actors.Sessions;
 namespace Cosocket.Actors.Server;
 
 /// <summary>What the server side adds to a <see cref="FrameConnection"/> until and after its upgrade:
-/// the handshake stage's control, the listener's options and registry, the TLS server name, and who
-/// the connection was authenticated as.</summary>
+/// how the upgrade request is answered, the listener's options and registry, the TLS server name, and
+/// who the connection was authenticated as.</summary>
 internal sealed class ConnectionCore
 {
-    private ConnectionCore(FrameConnection connection, HandshakeControl handshake, ServerOptions options, IActorRef registry, string? serverName)
+    /// <summary>Told to the connection's actor once the 101 has been written.</summary>
+    internal sealed record Upgraded(string Path, ServerOptions Options);
+
+    private ConnectionCore(FrameConnection connection, IHandshakeAnswer handshake, ServerOptions options, IActorRef registry, string? serverName)
     {
         Connection = connection;
         Handshake = handshake;
@@ -32,7 +35,7 @@ internal sealed class ConnectionCore
     /// <summary>The listener's options: what <c>new</c> uses when its caller gives none.</summary>
     public ServerOptions Options { get; }
 
-    public HandshakeControl Handshake { get; }
+    public IHandshakeAnswer Handshake { get; }
 
     /// <summary>Who the connection was authenticated as before its upgrade; null when anonymous.</summary>
     public ConnectionIdentity? Identity { get; set; }
@@ -51,11 +54,21 @@ internal sealed class ConnectionCore
         return Handshake.RejectAsync(Cosocket.Protocol.Handshake.ServerHandshake.BuildRejection(error));
     }
 
-    /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage included.</summary>
+    /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage
+    /// included: <paramref name="arrival"/> is the request head it reads.</summary>
     public static ConnectionCore Start(string id, EndPoint? remote, IActorRef self, IActorRef registry, Stream stream, Action shutdownSend,
-        ServerOptions options, IMaterializer materializer, string? serverName = null)
+        ServerOptions options, IMaterializer materializer, string? serverName, out Task<HandshakeArrival> arrival)
     {
         var (connection, handshake) = FrameConnection.StartServer(id, remote, self, stream, shutdownSend, options.MaxHeaderLen, options.EffectiveMaxRecvLen, materializer);
+        arrival = handshake.Arrival;
         return new ConnectionCore(connection, handshake, options, registry, serverName);
+    }
+
+    /// <summary>Materializes a hosted connection's graph: <paramref name="upgrade"/>, the host's HTTP
+    /// server, answers the request and hands over the stream once it has written the 101.</summary>
+    public static ConnectionCore StartHosted(string id, IActorRef self, IActorRef registry, IHttpUpgrade upgrade, ServerOptions options, IMaterializer materializer)
+    {
+        var connection = FrameConnection.StartHosted(id, upgrade.RemoteEndPoint, self, options.EffectiveMaxRecvLen, materializer);
+        return new ConnectionCore(connection, new HostedAnswer(upgrade, connection.Transport), options, registry, serverName: null);
     }
 }

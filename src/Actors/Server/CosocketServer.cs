@@ -18,12 +18,12 @@ public sealed record ServerBinding(IPEndPoint EndPoint, IActorRef Listener, IAct
     public Task<int> DrainAsync(TimeSpan timeout)
     {
         lock (_lock)
-            return _drain ??= AskDrainAsync(timeout);
+            return _drain ??= AskDrainAsync(Listener, timeout);
     }
 
-    private async Task<int> AskDrainAsync(TimeSpan timeout)
+    internal static async Task<int> AskDrainAsync(IActorRef listener, TimeSpan timeout)
     {
-        var drained = await Listener.Ask<WebSocketListener.Drained>(new WebSocketListener.Drain(timeout), timeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        var drained = await listener.Ask<WebSocketListener.Drained>(new WebSocketListener.Drain(timeout), timeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         return drained.Remaining;
     }
 }

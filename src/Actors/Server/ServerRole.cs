@@ -20,9 +20,7 @@ namespace Cosocket.Actors.Server;
 /// </summary>
 internal sealed class ServerRole : ConnectionRole
 {
-    internal sealed record Upgraded(string Path, ServerOptions Options);
     private sealed record Arrived(HandshakeArrival Arrival);
-    private sealed record HandlerFinished(Exception? Error);
     private sealed record HandshakeTimedOut;
     private sealed record Secured(SslStream Stream);
     private sealed record TlsFailed(string Reason);
@@ -56,10 +54,10 @@ internal sealed class ServerRole : ConnectionRole
             case Arrived m:
                 OnArrival(m.Arrival);
                 break;
-            case Upgraded m:
+            case ConnectionCore.Upgraded m:
                 OnUpgraded(m);
                 break;
-            case HandlerFinished m:
+            case HandlerRun.Finished m:
                 OnHandlerFinished(m);
                 break;
             case HandshakeTimedOut:
@@ -150,8 +148,9 @@ internal sealed class ServerRole : ConnectionRole
 
     private void StartGraph(Stream stream, string? serverName)
     {
-        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Actor.SelfRef, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer, serverName);
-        _core.Handshake.Arrival.PipeTo(Actor.SelfRef, success: arrival => new Arrived(arrival));
+        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Actor.SelfRef, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer,
+            serverName, out var arrival);
+        arrival.PipeTo(Actor.SelfRef, success: head => new Arrived(head));
         Actor.StopWhenClosed(_core.Connection);
     }
 
@@ -171,31 +170,10 @@ internal sealed class ServerRole : ConnectionRole
             _ = request.RejectAsync(404, $"no websocket endpoint at {request.Path}");
             return;
         }
-        var self = Actor.SelfRef;
-        Task.Run(async () =>
-        {
-            bool admitted;
-            using (var activity = CosocketTelemetry.Activities.StartActivity("cosocket.handshake"))
-            {
-                activity?.SetTag("url.path", request.Path);
-                admitted = await Admission.AdmitAsync(request, route, _options).ConfigureAwait(false);
-                activity?.SetTag("cosocket.admitted", admitted);
-            }
-            if (admitted)
-                await route.Handler(request).ConfigureAwait(false);
-        }).ContinueWith(task =>
-        {
-            if (!request.Answered)
-            {
-                // The handler neither upgraded nor answered: D4's default.
-                var refusal = request.Refusal ?? new HandshakeError(task.Exception is null ? "the handler declined the upgrade" : "handler failed", task.Exception is null ? 403 : 500);
-                _ = request.Core.RejectAsync(refusal);
-            }
-            return new HandlerFinished(task.Exception?.GetBaseException());
-        }, TaskScheduler.Default).PipeTo(self);
+        HandlerRun.Start(request, route, _options, Actor.SelfRef);
     }
 
-    private void OnUpgraded(Upgraded upgraded)
+    private void OnUpgraded(ConnectionCore.Upgraded upgraded)
     {
         _upgradedWith = upgraded.Options;
         Actor.Timers.Cancel("handshake");
@@ -205,7 +183,7 @@ internal sealed class ServerRole : ConnectionRole
     /// Like nginx finishing a request: when the handler returns, what it queued is written, the
     /// sending side is shut down, and the peer has a bounded time to close its side.
     /// </summary>
-    private void OnHandlerFinished(HandlerFinished finished)
+    private void OnHandlerFinished(HandlerRun.Finished finished)
     {
         if (finished.Error is not null)
             Actor.Log.Error(finished.Error, "handler for connection {0} failed", _id);

@@ -10,8 +10,11 @@ using Cosocket.Actors.Sessions;
 namespace Cosocket.Actors.Server;
 
 /// <summary>
-/// Accepts TCP connections on one endpoint and gives each its own <see cref="ConnectionActor"/> child.
-/// A failed connection actor is stopped, never restarted: its socket is gone with it.
+/// Accepts TCP connections on one endpoint and gives each its own <see cref="ConnectionActor"/> child;
+/// or, without a socket of its own, takes upgrade requests another HTTP server read
+/// (<see cref="Serve"/>, <see cref="HostedWebSockets"/>). Either way it holds its connections to
+/// <c>max-connections</c> and drains them. A failed connection actor is stopped, never restarted:
+/// its socket is gone with it.
 /// </summary>
 public sealed class WebSocketListener : ReceiveActor, IWithTimers
 {
@@ -32,6 +35,10 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     /// of file descriptors, say); null while connections are accepted.</param>
     public sealed record Health(int Connections, string? AcceptError);
 
+    /// <summary>A hosted upgrade request for <paramref name="Route"/>; <paramref name="Ended"/> completes
+    /// when its connection has ended (or it was refused).</summary>
+    internal sealed record Serve(IHttpUpgrade Upgrade, WebSocketRoute Route, TaskCompletionSource Ended);
+
     private sealed record DrainTimedOut;
     private sealed record Accepted(Socket Socket);
     private sealed record AcceptFailed(Exception Error);
@@ -44,8 +51,8 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     /// <summary>Failed accepts are logged at most once this often, with how many were not.</summary>
     private static readonly TimeSpan AcceptWarningInterval = TimeSpan.FromSeconds(10);
 
-    private readonly Socket _listener;
-    private readonly Func<Task<Socket>> _accept;
+    private readonly Socket? _listener;
+    private readonly Func<Task<Socket>>? _accept;
     private readonly WebSocketRoutes _routes;
     private readonly ServerOptions _options;
     private readonly IActorRef _registry;
@@ -74,13 +81,13 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
 
     /// <param name="accept">Accepts the next connection; null: the listening socket's own accept.
     /// Tests put failures here that a real socket gives only when the process is out of descriptors.</param>
-    internal WebSocketListener(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls, string idPrefix,
+    internal WebSocketListener(Socket? listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls, string idPrefix,
         Func<Task<Socket>>? accept)
     {
         _tls = tls;
         _idPrefix = idPrefix;
         _listener = listener;
-        _accept = accept ?? listener.AcceptAsync;
+        _accept = accept ?? (listener is null ? null : listener.AcceptAsync);
         _routes = routes;
         _options = options;
         _registry = registry;
@@ -92,7 +99,8 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
                 options.MaxConnections, _maxConnections, DescriptorBudget.Reserve);
         }
 
-        Receive<GetBoundEndPoint>(_ => Sender.Tell(new Bound((IPEndPoint)_listener.LocalEndPoint!)));
+        Receive<GetBoundEndPoint>(_ => Sender.Tell(new Bound((IPEndPoint)_listener!.LocalEndPoint!)));
+        Receive<Serve>(OnServe);
         Receive<Accepted>(m =>
         {
             if (_drainRequester is not null)
@@ -150,16 +158,39 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     public static Props Props(Socket listener, WebSocketRoutes routes, ServerOptions options, IActorRef registry, ServerTls? tls = null, string idPrefix = "") =>
         Akka.Actor.Props.Create(() => new WebSocketListener(listener, routes, options, registry, tls, idPrefix));
 
+    /// <summary>A listener without a socket: its connections come as <see cref="Serve"/> requests.</summary>
+    internal static Props Hosted(ServerOptions options, IActorRef registry, string idPrefix) =>
+        Akka.Actor.Props.CreateBy(new Producer(() => new WebSocketListener(null, new WebSocketRoutes(), options, registry, null, idPrefix, accept: null)));
+
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => AcceptNext();
+    protected override void PreStart()
+    {
+        if (_accept is not null)
+            AcceptNext();
+    }
+
+    /// <summary>A hosted upgrade request: a connection of its own, within max-connections (503 beyond, and while draining).</summary>
+    private void OnServe(Serve serve)
+    {
+        if (_drainRequester is not null || _connections.Count >= _maxConnections)
+        {
+            string reason = _drainRequester is not null ? "server shutting down" : "too many connections";
+            HostedAnswer.RefuseAsync(serve.Upgrade, new Protocol.Handshake.HandshakeError(reason, 503))
+                .ContinueWith(_ => serve.Ended.TrySetResult(), TaskScheduler.Default);
+            return;
+        }
+        string id = _idPrefix + Guid.NewGuid().ToString("N");
+        var connection = Context.ActorOf(HostedRole.Props(id, serve.Upgrade, serve.Route, _options, _registry, _materializer, serve.Ended), "connection-" + id);
+        _connections.Add(Context.Watch(connection));
+    }
 
     private void OnDrain(Drain drain)
     {
         _drainRequester = Sender;
-        _listener.Dispose();
+        _listener?.Dispose();
         foreach (var connection in _connections)
             connection.Tell(new CloseConnection(Protocol.CloseStatus.GoingAway, "server shutting down"), ActorRefs.NoSender);
         if (_connections.Count == 0)
@@ -174,7 +205,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    protected override void PostStop() => _listener.Dispose();
+    protected override void PostStop() => _listener?.Dispose();
 
     /// <summary>
     /// A failed accept (out of file descriptors, most often) is retried after a wait that doubles,
@@ -244,7 +275,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     private void AcceptNext()
     {
         var self = Self;
-        _accept().ContinueWith(task => task.IsCompletedSuccessfully
+        _accept!().ContinueWith(task => task.IsCompletedSuccessfully
             ? (object)new Accepted(ConfigureAccepted(task.Result, _options.DeadPeerTimeout))
             : new AcceptFailed(task.Exception?.GetBaseException() ?? new ObjectDisposedException(nameof(Socket))),
             TaskScheduler.Default).PipeTo(self);

@@ -108,7 +108,7 @@ public sealed class WebSocketServer
         // registry's mailbox ahead of any lookup, so an id handed out now resolves at once.
         var core = request.Core;
         core.Registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(core.Id, core.RemoteEndPoint, request.Path, DateTimeOffset.UtcNow, core.Self, core.Identity)));
-        core.Self.Tell(new ServerRole.Upgraded(request.Path, options));
+        core.Self.Tell(new ConnectionCore.Upgraded(request.Path, options));
         CosocketTelemetry.CountHandshake("upgraded");
         return (server, null);
     }

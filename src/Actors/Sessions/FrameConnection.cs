@@ -30,8 +30,10 @@ internal sealed class FrameConnection
     /// <summary>One server blueprint per (max_header_len, receive limit): a listener's connections share one.</summary>
     private static readonly ConcurrentDictionary<(int MaxHeaderLen, long MaxRecvLen), IRunnableGraph<Graph<HandshakeControl>>> s_serverBlueprints = new();
 
-    /// <summary>One client blueprint per receive limit.</summary>
-    private static readonly ConcurrentDictionary<long, IRunnableGraph<Graph<NotUsed>>> s_clientBlueprints = new();
+    /// <summary>One blueprint without a handshake stage per role and receive limit: a client's (its
+    /// handshake is done before the graph exists), and a hosted server's (the host's HTTP server reads
+    /// and answers the upgrade request).</summary>
+    private static readonly ConcurrentDictionary<(Role Role, long MaxRecvLen), IRunnableGraph<Graph<NotUsed>>> s_directBlueprints = new();
 
     private readonly OutgoingQueue _outgoing;
     private ImmutableArray<IActorRef> _subscribers = [];
@@ -98,14 +100,27 @@ internal sealed class FrameConnection
     public static FrameConnection StartClient(string id, EndPoint? remote, IActorRef self, Stream stream, Action shutdownSend,
         ByteString alreadyRead, FrameOptions options, bool masked, DeflateParameters? deflate, IMaterializer materializer)
     {
-        var blueprint = s_clientBlueprints.GetOrAdd(options.EffectiveMaxRecvLen, limit =>
-            Blueprint(Flow.FromGraph(new StreamTransportStage()).MapMaterializedValue(transport => (NotUsed.Instance, transport)),
-                FrameOptions.InitialSettings(Role.Client, limit)));
-        var graph = blueprint.Run(materializer);
-        var connection = new FrameConnection(Role.Client, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport);
+        var connection = StartDirect(Role.Client, id, remote, self, options.EffectiveMaxRecvLen, materializer);
         connection.Configure(options, masked, deflate);
-        graph.Transport.Attach(stream, shutdownSend, alreadyRead);
+        connection.Transport.Attach(stream, shutdownSend, alreadyRead);
         return connection;
+    }
+
+    /// <summary>
+    /// A server connection whose upgrade request another HTTP server (Kestrel) read and answers: no
+    /// handshake stage, and no stream yet: the host's upgrade hands one to <see cref="Transport"/>
+    /// once it has written the 101.
+    /// </summary>
+    public static FrameConnection StartHosted(string id, EndPoint? remote, IActorRef self, long maxRecvLen, IMaterializer materializer) =>
+        StartDirect(Role.Server, id, remote, self, maxRecvLen, materializer);
+
+    private static FrameConnection StartDirect(Role role, string id, EndPoint? remote, IActorRef self, long maxRecvLen, IMaterializer materializer)
+    {
+        var blueprint = s_directBlueprints.GetOrAdd((role, maxRecvLen), key =>
+            Blueprint(Flow.FromGraph(new StreamTransportStage()).MapMaterializedValue(transport => (NotUsed.Instance, transport)),
+                FrameOptions.InitialSettings(key.Role, key.MaxRecvLen)));
+        var graph = blueprint.Run(materializer);
+        return new FrameConnection(role, id, remote, self, graph.Outgoing, graph.Incoming, graph.Protocol, graph.Transport);
     }
 
     /// <summary>The parts of a materialized connection graph.</summary>

@@ -1,0 +1,62 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Streams;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Sessions;
+
+namespace Cosocket.Actors.Server;
+
+/// <summary>
+/// How a hosted server connection opens, in its <see cref="ConnectionActor"/>: the host's HTTP server
+/// (Kestrel) has read the upgrade request; the connection's graph starts without a stream, the
+/// request goes to the route's handler as on Cosocket's own listener, and the host hands over the
+/// stream once it has written the 101. The connection closes when the handler returns; the host's
+/// request ends when the actor stops (<paramref name="ended"/>).
+/// </summary>
+internal sealed class HostedRole(string id, IHttpUpgrade upgrade, WebSocketRoute route, ServerOptions options, IActorRef registry,
+    IMaterializer materializer, TaskCompletionSource ended) : ConnectionRole
+{
+    private ConnectionCore? _core;
+    private ServerOptions? _upgradedWith;
+
+    public static Props Props(string id, IHttpUpgrade upgrade, WebSocketRoute route, ServerOptions options, IActorRef registry, IMaterializer materializer,
+        TaskCompletionSource ended) =>
+        ConnectionActor.Props(new HostedRole(id, upgrade, route, options, registry, materializer, ended));
+
+    public override FrameConnection? Connection => _core?.Connection;
+
+    public override ConnectionIdentity? Identity => _core?.Identity;
+
+    public override SendPolicy? Sending => _upgradedWith is { } upgraded ? SendPolicy.Of(upgraded) : null;
+
+    public override void PreStart()
+    {
+        _core = ConnectionCore.StartHosted(id, Actor.SelfRef, registry, upgrade, options, materializer);
+        Actor.StopWhenClosed(_core.Connection);
+        var request = new WebSocketRequest(_core, upgrade.Head) { Identity = upgrade.Identity };
+        HandlerRun.Start(request, route, options, Actor.SelfRef);
+    }
+
+    public override void PostStop() => ended.TrySetResult();
+
+    public override bool Receive(object message)
+    {
+        switch (message)
+        {
+            case ConnectionCore.Upgraded m:
+                _upgradedWith = m.Options;
+                break;
+            case HandlerRun.Finished m:
+                if (m.Error is not null)
+                    Actor.Log.Error(m.Error, "handler for connection {0} failed", id);
+                if (_upgradedWith is null)
+                    Actor.StopSelf(); // answered without an upgrade: the host's request is done
+                else
+                    Actor.BeginClose();
+                break;
+            default:
+                return false;
+        }
+        return true;
+    }
+}

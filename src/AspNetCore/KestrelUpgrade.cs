@@ -1,0 +1,74 @@
+using System.Net;
+using System.Security.Claims;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Server;
+using Cosocket.Protocol.Handshake;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Cosocket.AspNetCore;
+
+/// <summary>
+/// One upgrade request as ASP.NET Core holds it: its head for Cosocket's handshake rules, the
+/// authenticated user, and the response Kestrel writes (the 101 through <see cref="IHttpUpgradeFeature"/>,
+/// or a refusal). The request lasts until the connection has ended or this side has finished sending.
+/// </summary>
+internal sealed class KestrelUpgrade : IHttpUpgrade
+{
+    private readonly HttpContext _context;
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public KestrelUpgrade(HttpContext context)
+    {
+        _context = context;
+        var request = context.Request;
+        var fields = new List<KeyValuePair<string, string>>();
+        foreach (var (name, values) in request.Headers)
+        {
+            foreach (string? value in values)
+                fields.Add(new(name, value ?? ""));
+        }
+        string target = context.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw ? raw : request.Path + request.QueryString;
+        Head = new HttpRequestHead(request.Method, target, request.Protocol, new HttpHeaders(fields));
+        RemoteEndPoint = context.Connection.RemoteIpAddress is { } address ? new IPEndPoint(address, context.Connection.RemotePort) : null;
+        Identity = context.User.Identity?.IsAuthenticated == true ? new ConnectionIdentity(UserOf(context.User), context.User) : null;
+    }
+
+    public HttpRequestHead Head { get; }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    public ConnectionIdentity? Identity { get; }
+
+    /// <summary>The connection's lifetime as the request's: until it has ended, or this side finished sending.</summary>
+    public async Task ServeAsync(HostedWebSockets hosted, WebSocketHandler handler)
+    {
+        var ended = hosted.ServeAsync(this, handler);
+        await Task.WhenAny(ended, _finished.Task).ConfigureAwait(false);
+    }
+
+    public async Task<Stream> AcceptAsync(IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        if (_context.Features.Get<IHttpUpgradeFeature>() is not { IsUpgradableRequest: true } upgrade)
+            throw new InvalidOperationException("this request cannot be upgraded by the HTTP server");
+        foreach (var (name, value) in headers)
+            _context.Response.Headers.Append(name, value);
+        // An upgraded connection lasts as long as the WebSocket: no request timeout applies to it.
+        _context.Features.Get<Microsoft.AspNetCore.Http.Timeouts.IHttpRequestTimeoutFeature>()?.DisableTimeout();
+        return await upgrade.UpgradeAsync().ConfigureAwait(false);
+    }
+
+    public async Task RejectAsync(int status, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body)
+    {
+        _context.Response.StatusCode = status;
+        foreach (var (name, value) in headers)
+            _context.Response.Headers.Append(name, value);
+        await _context.Response.Body.WriteAsync(body).ConfigureAwait(false);
+    }
+
+    public void Finish() => _finished.TrySetResult();
+
+    /// <summary>The user's name, else its name identifier (a JWT's <c>sub</c>).</summary>
+    private static string UserOf(ClaimsPrincipal user) =>
+        user.Identity?.Name ?? user.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? user.FindFirst("sub")?.Value ?? "";
+}

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.WebSockets;
+using System.Text;
+using Akka.Actor;
+using Cosocket.Actors.Connections;
+using Cosocket.Actors.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cosocket.AspNetCore.Tests;
+
+/// <summary>Cosocket inside an ASP.NET Core application: <c>AddCosocket</c> and <c>MapCosocket</c> on Kestrel.</summary>
+public class MapCosocketTests
+{
+    private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveAsync(ClientWebSocket socket)
+    {
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(HostedApp.Patience);
+            message.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+        return (result.MessageType, message.ToArray());
+    }
+
+    /// <summary>An echo on the message layer, as the host's /echo.</summary>
+    private static async Task EchoAsync(WebSocketRequest request)
+    {
+        var (wb, _) = await WebSocketServer.NewAsync(request);
+        if (wb is null)
+            return;
+        await foreach (var message in wb.ReadMessagesAsync())
+        {
+            if ((await wb.SendMessageAsync(message)).Err is not null)
+                return;
+        }
+    }
+
+    [Fact]
+    public async Task MapCosocket_EchoOnTheMessageLayer_TextBinaryLargeAndACleanClose()
+    {
+        // AddCosocket's options are every handler's defaults: 2 MiB frames and messages here.
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync), options => options.Server = options.Server with
+        {
+            MaxPayloadLen = 2 << 20,
+            Messages = new MessageOptions { MaxMessageLen = 2 << 20, FragmentSize = 2 << 20 },
+        });
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(app.Ws("/echo"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+
+        await socket.SendAsync(Encoding.UTF8.GetBytes("你好, WebSocket!"), WebSocketMessageType.Text, true, CancellationToken.None);
+        var (type, data) = await ReceiveAsync(socket);
+        Assert.Equal((WebSocketMessageType.Text, "你好, WebSocket!"), (type, Encoding.UTF8.GetString(data)));
+
+        byte[] large = new byte[1 << 20];
+        new Random(1).NextBytes(large);
+        await socket.SendAsync(large, WebSocketMessageType.Binary, true, CancellationToken.None);
+        (type, data) = await ReceiveAsync(socket);
+        Assert.Equal(WebSocketMessageType.Binary, type);
+        Assert.Equal(large, data);
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).WaitAsync(HostedApp.Patience);
+        Assert.Equal((WebSocketCloseStatus.NormalClosure, "bye"), (socket.CloseStatus, socket.CloseStatusDescription));
+    }
+
+    [Fact]
+    public async Task MapCosocket_SeedFrameApi_RecvFrameAndSendText()
+    {
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/frames", async request =>
+        {
+            var (wb, _) = await WebSocketServer.NewAsync(request, new ServerOptions());
+            var frame = await wb!.RecvFrameAsync();
+            await wb.SendTextAsync($"{frame.Type}: {frame.Text}");
+            await wb.SendCloseAsync(1000, "done");
+        }));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(app.Ws("/frames"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        await socket.SendAsync("hello"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var (_, data) = await ReceiveAsync(socket);
+        Assert.Equal("text: hello", Encoding.UTF8.GetString(data));
+        var close = await socket.ReceiveAsync(new byte[16], CancellationToken.None).WaitAsync(HostedApp.Patience);
+        Assert.Equal((WebSocketMessageType.Close, WebSocketCloseStatus.NormalClosure, "done"), (close.MessageType, socket.CloseStatus, socket.CloseStatusDescription));
+    }
+
+    [Fact]
+    public async Task MapCosocket_NotAnUpgrade_IsAnsweredWithTheSeedsError()
+    {
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync));
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(app.Http, "/echo"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("bad \"upgrade\" request header: nil", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task MapCosocket_HandlerThatDeclines_Is403()
+    {
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/closed", _ => Task.CompletedTask));
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(app.Ws("/closed"), CancellationToken.None).WaitAsync(HostedApp.Patience));
+        Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
+    }
+
+    [Fact]
+    public async Task RequireAuthorization_UnauthenticatedUpgrade_IsRefused_AndTheUserBecomesTheIdentity()
+    {
+        var identities = new ConcurrentQueue<string?>();
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/private", async request =>
+        {
+            var (wb, _) = await WebSocketServer.NewAsync(request);
+            identities.Enqueue(wb!.Identity?.User);
+            await wb.SendMessageAsync($"hello {wb.Identity?.User} ({string.Join(",", wb.Identity!.Values("role"))})");
+            await wb.CloseHandshakeAsync();
+        }).RequireAuthorization());
+
+        using (var anonymous = new ClientWebSocket())
+        {
+            anonymous.Options.CollectHttpResponseDetails = true;
+            await Assert.ThrowsAsync<WebSocketException>(() => anonymous.ConnectAsync(app.Ws("/private"), CancellationToken.None).WaitAsync(HostedApp.Patience));
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.HttpStatusCode);
+        }
+        Assert.Empty(identities);
+
+        using var alice = new ClientWebSocket();
+        alice.Options.SetRequestHeader("X-User", "alice");
+        await alice.ConnectAsync(app.Ws("/private"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        var (_, data) = await ReceiveAsync(alice);
+        Assert.Equal("hello alice (tester)", Encoding.UTF8.GetString(data));
+        Assert.Equal(["alice"], identities);
+    }
+
+    [Fact]
+    public async Task TellApi_FromAnHttpEndpoint_ReachesTheConnection_AndTheRegistryKnowsIt()
+    {
+        await using var app = await HostedApp.StartAsync(a =>
+        {
+            a.MapCosocket("/push", async request =>
+            {
+                var (wb, _) = await WebSocketServer.NewAsync(request);
+                await wb!.SendMessageAsync(wb.ConnectionId);
+                await foreach (var _ in wb.ReadMessagesAsync())
+                {
+                }
+            });
+            // What a controller does: find the connection by id in the hosted endpoints' registry and tell it.
+            a.MapPost("/send/{id}", async (string id, HttpRequest request, HostedWebSockets hosted) =>
+            {
+                var found = await hosted.Registry.Ask<ConnectionRegistry.LookupResult>(new ConnectionRegistry.Lookup(id), HostedApp.Patience);
+                if (found.Connection is null)
+                    return Results.NotFound();
+                string text = await new StreamReader(request.Body).ReadToEndAsync();
+                found.Connection.Tell(Deliver.Text(text));
+                return Results.Ok();
+            });
+        });
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(app.Ws("/push"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        string id = Encoding.UTF8.GetString((await ReceiveAsync(socket)).Data);
+
+        using var http = new HttpClient();
+        using var sent = await http.PostAsync(new Uri(app.Http, $"/send/{id}"), new StringContent("pushed from HTTP"));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Equal("pushed from HTTP", Encoding.UTF8.GetString((await ReceiveAsync(socket)).Data));
+        using var missing = await http.PostAsync(new Uri(app.Http, "/send/nobody"), new StringContent("x"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task Stop_DrainsTheConnections_With1001()
+    {
+        var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(app.Ws("/echo"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        var stopping = app.StopAsync();
+        var close = await socket.ReceiveAsync(new byte[64], CancellationToken.None).WaitAsync(HostedApp.Patience);
+        Assert.Equal((WebSocketMessageType.Close, WebSocketCloseStatus.EndpointUnavailable), (close.MessageType, socket.CloseStatus));
+        await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, null, CancellationToken.None);
+        await stopping.WaitAsync(HostedApp.Patience);
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task MapCosocket_NegotiatesDeflate_ByDefault()
+    {
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync));
+        using var socket = new ClientWebSocket();
+        socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        socket.Options.CollectHttpResponseDetails = true;
+        await socket.ConnectAsync(app.Ws("/echo"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        Assert.Equal("permessage-deflate; server_no_context_takeover; client_no_context_takeover", string.Join(", ", socket.HttpResponseHeaders!["Sec-WebSocket-Extensions"]));
+        string json = string.Concat(Enumerable.Range(0, 500).Select(i => $"{{\"n\":{i}}}"));
+        await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
+        Assert.Equal(json, Encoding.UTF8.GetString((await ReceiveAsync(socket)).Data));
+    }
+}
