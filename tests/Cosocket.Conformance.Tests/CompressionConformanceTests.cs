@@ -41,17 +41,18 @@ public sealed class CompressionConformanceTests(Roles roles) : IClassFixture<Rol
     ];
 
     public static IEnumerable<object[]> ServerShapes() =>
-        from offer in Enumerable.Range(0, Offers.Length) from size in Sizes from fragment in Fragments select new object[] { offer, size, fragment };
+        from door in Enum.GetValues<FrontDoor>() from offer in Enumerable.Range(0, Offers.Length) from size in Sizes from fragment in Fragments
+        select new object[] { door, offer, size, fragment };
 
     public static IEnumerable<object[]> ClientShapes() =>
         from answer in Enumerable.Range(0, Answers.Length) from size in Sizes from fragment in Fragments select new object[] { answer, size, fragment };
 
     [Theory]
     [MemberData(nameof(ServerShapes))]
-    public async Task Server(int offer, int size, int fragment)
+    public async Task Server(FrontDoor door, int offer, int size, int fragment)
     {
         var (path, offered, answer) = Offers[offer];
-        var (peer, extensions) = await roles.ConnectToServerAsync(path, offered);
+        var (peer, extensions) = await roles.ConnectToServerAsync(door, path, offered);
         await using (peer)
         {
             Assert.Equal(answer, extensions);

@@ -2,15 +2,19 @@ namespace Cosocket.Conformance.Tests;
 
 /// <summary>
 /// Every case of <see cref="Cases"/> against Cosocket's server (<c>/echo</c>, the peer a raw client)
-/// and against Cosocket's client (an echo application on the message layer, the peer a raw server).
+/// behind both front doors (its own listener, and Kestrel through <c>MapCosocket</c>), and against
+/// Cosocket's client (an echo application on the message layer, the peer a raw server).
 /// </summary>
 public sealed class ConformanceTests(Roles roles) : IClassFixture<Roles>
 {
+    public static IEnumerable<object[]> ServerCases() =>
+        from door in Enum.GetValues<FrontDoor>() from name in Cases.All.Select(c => c.Name) select new object[] { door, name };
+
     [Theory]
-    [MemberData(nameof(Cases.Names), MemberType = typeof(Cases))]
-    public async Task Server(string name)
+    [MemberData(nameof(ServerCases))]
+    public async Task Server(FrontDoor door, string name)
     {
-        await using var peer = await roles.ConnectToServerAsync();
+        await using var peer = await roles.ConnectToServerAsync(door);
         await Cases.Named(name).Run(peer);
     }
 

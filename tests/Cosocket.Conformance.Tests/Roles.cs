@@ -7,14 +7,29 @@ using Akka.Actor;
 using Cosocket.Actors.Client;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
+using Cosocket.AspNetCore;
 using Cosocket.Host.Endpoints;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Cosocket.Conformance.Tests;
 
+/// <summary>How a request reaches Cosocket's server: its own listener, or Kestrel through <c>MapCosocket</c>.</summary>
+public enum FrontDoor
+{
+    Standalone,
+    Kestrel,
+}
+
 /// <summary>
 /// The two sides under test, as the Autobahn TestSuite drives them: Cosocket's server with its
-/// <c>/echo</c> endpoint (the fuzzing client's target), and Cosocket's client running an echo
-/// application on the message layer (the fuzzing server's target). One actor system for the suite.
+/// <c>/echo</c> endpoint (the fuzzing client's target), behind either front door, and Cosocket's
+/// client running an echo application on the message layer (the fuzzing server's target). One
+/// actor system for the standalone listener and the client, one ASP.NET Core application for Kestrel.
 /// </summary>
 public sealed class Roles : IAsyncLifetime
 {
@@ -23,38 +38,59 @@ public sealed class Roles : IAsyncLifetime
 
     private ActorSystem _system = null!;
     private ServerBinding _server = null!;
+    private WebApplication _kestrel = null!;
+    private IPEndPoint _kestrelEndPoint = null!;
 
-    public Task InitializeAsync()
+    /// <summary>The endpoints under test, the same behind both front doors (made once both exist,
+    /// after the static fields they use).</summary>
+    private static (string Path, WebSocketHandler Handler)[] Endpoints() =>
+    [
+        ("/echo", EchoEndpoint.Handler(new ServerOptions(), MaxMessageLen)),
+        // permessage-deflate: asking nothing of its own (the client's offer decides), and with the defaults.
+        ("/echo-deflate", EchoEndpoint.Handler(new ServerOptions { Compression = OfferDecides }, MaxMessageLen)),
+        ("/echo-deflate-defaults", EchoEndpoint.Handler(new ServerOptions { Compression = new CompressionOptions { Threshold = 0 } }, MaxMessageLen)),
+    ];
+
+    public async Task InitializeAsync()
     {
         _system = ActorSystem.Create("conformance", "akka.loglevel = WARNING");
-        var routes = new WebSocketRoutes()
-            .Map("/echo", EchoEndpoint.Handler(new ServerOptions(), MaxMessageLen))
-            // permessage-deflate: asking nothing of its own (the client's offer decides), and with the defaults.
-            .Map("/echo-deflate", EchoEndpoint.Handler(new ServerOptions { Compression = OfferDecides }, MaxMessageLen))
-            .Map("/echo-deflate-defaults", EchoEndpoint.Handler(new ServerOptions { Compression = new CompressionOptions { Threshold = 0 } }, MaxMessageLen));
+        var routes = new WebSocketRoutes();
+        foreach (var (path, handler) in Endpoints())
+            routes.Map(path, handler);
         _server = CosocketServer.Bind(_system, new IPEndPoint(IPAddress.Loopback, 0), routes);
-        return Task.CompletedTask;
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddCosocket();
+        _kestrel = builder.Build();
+        foreach (var (path, handler) in Endpoints())
+            _kestrel.MapCosocket(path, handler);
+        await _kestrel.StartAsync();
+        var address = new Uri(_kestrel.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        _kestrelEndPoint = new IPEndPoint(IPAddress.Loopback, address.Port);
     }
 
     public async Task DisposeAsync()
     {
         await _server.DrainAsync(TimeSpan.FromSeconds(2));
         await _system.Terminate();
+        await _kestrel.DisposeAsync();
     }
 
     /// <summary>Compression that asks nothing of its own: context takeover and 15-bit windows unless
     /// the offer asks otherwise; every message compressed.</summary>
     public static readonly CompressionOptions OfferDecides = new() { ServerNoContextTakeover = false, ClientNoContextTakeover = false, Threshold = 0 };
 
-    /// <summary>A raw client connected to the server's <c>/echo</c>, past the opening handshake.</summary>
-    public async Task<WirePeer> ConnectToServerAsync() => (await ConnectToServerAsync("/echo", null)).Peer;
+    /// <summary>A raw client connected to the server's <c>/echo</c> behind <paramref name="door"/>, past the opening handshake.</summary>
+    public async Task<WirePeer> ConnectToServerAsync(FrontDoor door) => (await ConnectToServerAsync(door, "/echo", null)).Peer;
 
-    /// <summary>A raw client connected to <paramref name="path"/>, offering <paramref name="extensions"/>;
-    /// with the server's <c>Sec-WebSocket-Extensions</c> answer (null: none).</summary>
-    public async Task<(WirePeer Peer, string? Extensions)> ConnectToServerAsync(string path, string? extensions)
+    /// <summary>A raw client connected to <paramref name="path"/> behind <paramref name="door"/>, offering
+    /// <paramref name="extensions"/>; with the server's <c>Sec-WebSocket-Extensions</c> answer (null: none).</summary>
+    public async Task<(WirePeer Peer, string? Extensions)> ConnectToServerAsync(FrontDoor door, string path, string? extensions)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(_server.EndPoint).WaitAsync(WirePeer.Patience);
+        await socket.ConnectAsync(door == FrontDoor.Standalone ? _server.EndPoint : _kestrelEndPoint).WaitAsync(WirePeer.Patience);
         string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
         string request = $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
                          $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n" +
