@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Cosocket.Actors.Cluster;
 using Cosocket.Actors.Server;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,18 +20,42 @@ public static class CosocketServiceCollectionExtensions
     public static IServiceCollection AddCosocket(this IServiceCollection services, Action<CosocketOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        var wanted = new CosocketOptions();
+        configure?.Invoke(wanted);
         if (configure is not null)
             services.Configure(configure);
         if (!services.Any(d => d.ServiceType == typeof(ActorSystem)))
-            services.AddAkka("cosocket", _ => { });
+        {
+            services.AddAkka("cosocket", akka =>
+            {
+                akka.AddHocon(CosocketCluster.DefaultConfig, HoconAddMode.Prepend);
+                if (wanted.Cluster)
+                {
+                    // A cluster of one on a free local port, joined as the system starts.
+                    akka.AddHocon("akka.actor.provider = cluster\nakka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", port = 0 }", HoconAddMode.Prepend);
+                    akka.AddStartup((system, _) => Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress));
+                }
+            });
+        }
         services.AddSingleton(provider =>
         {
             var options = provider.GetRequiredService<IOptions<CosocketOptions>>().Value;
             if (options.Server.Validate() is { } invalid)
                 throw new OptionsValidationException(nameof(CosocketOptions), typeof(CosocketOptions), [invalid]);
-            return HostedWebSockets.Start(provider.GetRequiredService<ActorSystem>(), options.Server, "aspnetcore", options.IdPrefix);
+            var system = provider.GetRequiredService<ActorSystem>();
+            string prefix = options.Cluster ? CosocketCluster.NodeTag(system) + "-" + options.IdPrefix : options.IdPrefix;
+            return HostedWebSockets.Start(system, options.Server, "aspnetcore", prefix);
         });
-        services.AddHostedService<Drain>();
+        if (wanted.Cluster)
+        {
+            services.AddSingleton(provider =>
+            {
+                var cluster = CosocketCluster.Start(provider.GetRequiredService<ActorSystem>());
+                cluster.Serve(provider.GetRequiredService<HostedWebSockets>().Registry);
+                return cluster;
+            });
+        }
+        services.AddHostedService<Lifecycle>();
         return services;
     }
 
@@ -39,16 +64,23 @@ public static class CosocketServiceCollectionExtensions
     /// stops, since Kestrel's own stop waits for the requests that upgraded connections keep open,
     /// and the actor system must outlive the close handshakes.
     /// </summary>
-    private sealed class Drain(IServiceProvider provider, IOptions<CosocketOptions> options) : IHostedLifecycleService
+    private sealed class Lifecycle(IServiceProvider provider, IOptions<CosocketOptions> options) : IHostedLifecycleService
     {
+        /// <summary>The endpoints (and the cluster's part, when asked for) exist before the first request.</summary>
+        public Task StartedAsync(CancellationToken cancellationToken)
+        {
+            provider.GetRequiredService<HostedWebSockets>();
+            if (options.Value.Cluster)
+                provider.GetRequiredService<CosocketCluster>();
+            return Task.CompletedTask;
+        }
+
         public Task StoppingAsync(CancellationToken cancellationToken) =>
             provider.GetRequiredService<HostedWebSockets>().DrainAsync(options.Value.DrainTimeout);
 
         public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
