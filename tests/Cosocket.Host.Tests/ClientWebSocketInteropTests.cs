@@ -8,7 +8,8 @@ public class ClientWebSocketInteropTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
-    private static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveMessageAsync(ClientWebSocket socket)
+    /// <summary>The next whole message (its frames joined), within the patience.</summary>
+    internal static async Task<(WebSocketMessageType Type, byte[] Data)> ReceiveMessageAsync(ClientWebSocket socket)
     {
         var buffer = new byte[64 * 1024];
         using var message = new MemoryStream();

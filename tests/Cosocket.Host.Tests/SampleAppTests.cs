@@ -31,19 +31,8 @@ public sealed class SampleAppTests : IAsyncLifetime
 
     private Uri Ws(string path) => new($"ws://{_http.Authority}{path}");
 
-    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[64 * 1024];
-        using var message = new MemoryStream();
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Patience);
-            message.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return Encoding.UTF8.GetString(message.ToArray());
-    }
+    private static async Task<string> ReceiveTextAsync(ClientWebSocket socket) =>
+        Encoding.UTF8.GetString((await ClientWebSocketInteropTests.ReceiveMessageAsync(socket)).Data);
 
     [Fact]
     public async Task Echo_WithClientWebSocket_AndDeflate()
