@@ -53,9 +53,11 @@ public static class SampleApp
         if (ws is null)
             return;
         string topic = "room:" + room;
-        // The user first: once the room's messages reach the connection, so do the user's.
+        // The user first: once the room's messages reach the connection, so do the user's. The room
+        // hears of each arrival, the newcomer included (then it knows it is in).
         await cluster.AttachUserAsync(name, ws.Connection);
         await cluster.SubscribeAsync(topic, ws.Connection);
+        await cluster.PublishAsync(topic, Deliver.Text(JsonSerializer.Serialize(new { from = "room", text = name + " joined" })));
         await foreach (var message in ws.ReadMessagesAsync())
         {
             if (message.Type == MessageResult.TextType)

@@ -17,14 +17,16 @@ public static class CosocketEndpointRouteBuilderExtensions
     /// unauthenticated upgrade before the handler runs, and the authenticated user becomes the
     /// connection's identity.
     /// </summary>
-    public static IEndpointConventionBuilder MapCosocket(this IEndpointRouteBuilder endpoints, string pattern, WebSocketHandler handler)
+    /// <param name="requireIdentity">Refuse (401, before the handler) a request that neither ASP.NET
+    /// Core's authentication nor the server options' <c>Authenticator</c> found a user for.</param>
+    public static IEndpointConventionBuilder MapCosocket(this IEndpointRouteBuilder endpoints, string pattern, WebSocketHandler handler, bool requireIdentity = false)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(handler);
         return endpoints.Map(pattern, context =>
         {
             var hosted = context.RequestServices.GetRequiredService<HostedWebSockets>();
-            return new KestrelUpgrade(context).ServeAsync(hosted, handler);
+            return new KestrelUpgrade(context).ServeAsync(hosted, handler, requireIdentity);
         }).WithDisplayName("Cosocket " + pattern);
     }
 }

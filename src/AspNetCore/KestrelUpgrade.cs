@@ -41,10 +41,12 @@ internal sealed class KestrelUpgrade : IHttpUpgrade
     public ConnectionIdentity? Identity { get; }
 
     /// <summary>The connection's lifetime as the request's: until it has ended, or this side finished sending.</summary>
-    public async Task ServeAsync(HostedWebSockets hosted, WebSocketHandler handler)
+    public async Task ServeAsync(HostedWebSockets hosted, WebSocketHandler handler, bool requireIdentity)
     {
-        var ended = hosted.ServeAsync(this, handler);
+        var ended = hosted.ServeAsync(this, handler, requireIdentity);
         await Task.WhenAny(ended, _finished.Task).ConfigureAwait(false);
+        // What the connection wrote last (the close frame) goes out before Kestrel ends the request.
+        await _context.Response.CompleteAsync().ConfigureAwait(false);
     }
 
     public async Task<Stream> AcceptAsync(IReadOnlyList<KeyValuePair<string, string>> headers)
@@ -63,6 +65,7 @@ internal sealed class KestrelUpgrade : IHttpUpgrade
         _context.Response.StatusCode = status;
         foreach (var (name, value) in headers)
             _context.Response.Headers.Append(name, value);
+        _context.Response.ContentLength = body.Length;
         await _context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
 

@@ -20,9 +20,12 @@ namespace Cosocket.Host;
 /// <param name="Jwt">How tokens are validated; null when no key is configured (then only the static token opens anything).</param>
 /// <param name="Addressing">What authenticated connections may address beside what their tokens grant.</param>
 /// <param name="AddressingRateLimit">The rate limit of <c>/connect</c> and <c>/chat</c>, whose messages reach other people.</param>
+/// <param name="StandaloneFrontDoor">WebSockets on Cosocket's own listener at <see cref="Listen"/> and the HTTP side
+/// on Kestrel at <see cref="HttpListen"/> (two ports); false (the default): Kestrel serves both at
+/// <see cref="Listen"/>, and at <see cref="HttpListen"/> too when that is another endpoint.</param>
 public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, TimeSpan DrainTimeout, ServerTls? Tls = null,
     IPEndPoint? HttpListen = null, string ApiToken = "", ClusterSettings? Cluster = null, long HttpMaxBodyLen = HostSettings.DefaultHttpMaxBodyLen,
-    JwtOptions? Jwt = null, AddressingPolicy? Addressing = null, RateLimitOptions? AddressingRateLimit = null)
+    JwtOptions? Jwt = null, AddressingPolicy? Addressing = null, RateLimitOptions? AddressingRateLimit = null, bool StandaloneFrontDoor = false)
 {
     /// <summary>The default of <see cref="HttpMaxBodyLen"/>: 1 MiB, the message layer's <c>max-message-len</c>.</summary>
     public const long DefaultHttpMaxBodyLen = 1024 * 1024;
@@ -36,11 +39,21 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
     {
         var listen = EndPoint(overrides["Cosocket:Listen"] ?? config.GetString("cosocket.listen"), "cosocket.listen");
         string http = overrides["Cosocket:Http:Listen"] ?? config.GetString("cosocket.http.listen", "");
+        bool standalone = (overrides["Cosocket:FrontDoor"] ?? config.GetString("cosocket.front-door", "kestrel")) switch
+        {
+            "kestrel" => false,
+            "standalone" => true,
+            var other => throw new ConfigurationException($"cosocket.front-door: \"{other}\" is not kestrel or standalone"),
+        };
+        // One port: Kestrel serves the HTTP side where it serves WebSockets, unless told of another.
+        IPEndPoint? httpListen = http.Length > 0 ? EndPoint(http, "cosocket.http.listen")
+            : standalone ? new IPEndPoint(listen.Address, listen.Port == 0 ? 0 : listen.Port + 1000)
+            : null;
         return new HostSettings(listen,
             config.GetLong("cosocket.echo.max-message-len"),
             config.GetTimeSpan("cosocket.drain-timeout"),
             TlsFrom(config),
-            http.Length > 0 ? EndPoint(http, "cosocket.http.listen") : new IPEndPoint(listen.Address, listen.Port == 0 ? 0 : listen.Port + 1000),
+            httpListen,
             overrides["Cosocket:Http:Token"] ?? config.GetString("cosocket.http.token", ""),
             ClusterSettings.From(config, overrides),
             config.GetLong("cosocket.http.max-body-len", DefaultHttpMaxBodyLen) is > 0 and var maxBody
@@ -48,7 +61,8 @@ public sealed record HostSettings(IPEndPoint Listen, long EchoMaxMessageLen, Tim
                 : throw new ConfigurationException("cosocket.http.max-body-len must be positive"),
             JwtFrom(config.GetConfig("cosocket.auth.jwt"), overrides["Cosocket:Auth:Jwt:Secret"]),
             AddressingFrom(config.GetConfig("cosocket.auth.grants")),
-            RateLimitOptions.FromConfig(config.GetConfig("cosocket.rate-limit")));
+            RateLimitOptions.FromConfig(config.GetConfig("cosocket.rate-limit")),
+            standalone);
     }
 
     /// <summary><c>cosocket.auth.jwt</c>; null when it names no key.</summary>

@@ -14,6 +14,12 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Cosocket.Actors.Connections;
+using Cosocket.Actors.Server;
+using Cosocket.Actors.Transport;
+using Cosocket.AspNetCore;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Net;
 
 namespace Cosocket.Host;
 
@@ -26,8 +32,8 @@ namespace Cosocket.Host;
 /// membership and metrics need the static token or a JWT with <c>cosocket:admin</c>. It starts
 /// before the WebSocket listener and answers 503 until the listener is bound.
 /// </summary>
-public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth auth, IServiceProvider services, IHostApplicationLifetime lifetime,
-    ILogger<HttpApi> logger) : IHostedService
+public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth auth, ServerOptions serverOptions, IServiceProvider services,
+    IHostApplicationLifetime lifetime, ILogger<HttpApi> logger) : IHostedService
 {
     private WebApplication? _app;
 
@@ -36,8 +42,18 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
     private int _pendingMemberPolls;
     private HostTelemetry.Node? _node;
 
-    /// <summary>Where Kestrel listens, once started.</summary>
+    /// <summary>Where Kestrel serves the HTTP side, once started.</summary>
     public Uri? Address { get; private set; }
+
+    /// <summary>With Kestrel as the front door: where it serves WebSockets (<c>cosocket.listen</c>), once started.</summary>
+    public IPEndPoint? WebSocketEndPoint { get; private set; }
+
+    /// <summary>With Kestrel as the front door: its WebSocket connections (their listener and registry).</summary>
+    public HostedWebSockets? Hosted { get; private set; }
+
+    /// <summary>The WebSocket endpoints Kestrel serves as the front door: ASP.NET Core route patterns
+    /// for the paths of <see cref="WebSocketService.Routes"/>.</summary>
+    private static readonly string[] WebSocketPatterns = ["/echo", "/frames", "/connect", Endpoints.ChatEndpoint.Prefix + "{**room}"];
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -62,15 +78,47 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
                 : HealthCheckResult.Unhealthy("member status " + status), tags: ["ready"]);
         builder.WebHost.UseKestrel(kestrel =>
         {
-            kestrel.Listen(settings.HttpListen!);
+            if (!settings.StandaloneFrontDoor)
+            {
+                // The one port: WebSockets (wss:// with a certificate), the page, the API, health, metrics.
+                kestrel.Listen(settings.Listen, listen =>
+                {
+                    if (settings.Tls is { } tls)
+                        listen.UseHttps(HttpsOptions(tls));
+                    if (serverOptions.DeadPeerTimeout is { } deadPeer)
+                        listen.Use(next => connection =>
+                        {
+                            if (connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+                                DeadPeerDetection.Apply(socket, deadPeer);
+                            return next(connection);
+                        });
+                });
+                // The upgrade request's limits are the server options' (D4), as on the standalone listener.
+                kestrel.Limits.MaxRequestHeadersTotalSize = serverOptions.MaxHeaderLen;
+                kestrel.Limits.RequestHeadersTimeout = serverOptions.HandshakeTimeout;
+            }
+            if (settings.HttpListen is { } http)
+                kestrel.Listen(http);
             kestrel.Limits.MaxRequestBodySize = settings.HttpMaxBodyLen;
         });
+        // Made once Kestrel has bound (its name carries the port); no request reaches it before the WebSocket service starts.
+        builder.Services.AddSingleton(_ => Hosted ?? throw new InvalidOperationException("Kestrel is not the WebSocket front door"));
         _app = builder.Build();
         Map(_app);
         await _app.StartAsync(cancellationToken);
         _node = new HostTelemetry.Node(Cluster.Get(system).SelfAddress.ToString(), Cluster.Get(system), () => Volatile.Read(ref _pendingMemberPolls));
         HostTelemetry.Observe(_node);
-        Address = new Uri(_app.Urls.First());
+        // Kestrel reports its addresses in the order they were listened on: WebSockets first when it is the front door.
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToList();
+        if (!settings.StandaloneFrontDoor)
+        {
+            WebSocketEndPoint = new IPEndPoint(settings.Listen.Address, addresses[0].Port);
+            // A page served on another of Kestrel's ports (http.listen) is this host's own, as is the same origin.
+            var admission = serverOptions with { Origins = serverOptions.Origins with { SameHostPorts = [.. addresses.Select(a => a.Port)] } };
+            Hosted = HostedWebSockets.Start(system, admission, $"{(settings.Tls is null ? "ws" : "wss")}://{WebSocketEndPoint}",
+                CosocketCluster.NodeTag(system) + "-");
+        }
+        Address = addresses[^1];
         // Said once everything has started (the listener starts after this side): from then on the node serves.
         lifetime.ApplicationStarted.Register(() => logger.LogInformation(HostEvents.HttpListening, "cosocket HTTP on {Address}: /, /health, /metrics, /api", Address));
     }
@@ -82,6 +130,16 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         if (_app is not null)
             await _app.StopAsync(cancellationToken);
     }
+
+    /// <summary>wss:// on the one port: the listener's certificate, and its client certificates when required.</summary>
+    private static Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions HttpsOptions(ServerTls tls) => new()
+    {
+        ServerCertificate = tls.Certificate,
+        ClientCertificateMode = tls.ClientCertificateRequired
+            ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate
+            : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate,
+        ClientCertificateValidation = (certificate, _, errors) => tls.Validate(certificate, errors),
+    };
 
     private void Map(WebApplication app)
     {
@@ -99,11 +157,23 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         });
         app.MapGet("/", (HttpContext context) =>
         {
-            // The page's WebSocket base: the host the browser used for this page, the listener's port.
-            string scheme = settings.Tls is null ? "ws" : "wss";
+            // The page's WebSocket base: its own origin when Kestrel serves both; with the standalone
+            // listener, the host the browser used for this page and the listener's port.
+            string scheme = (settings.StandaloneFrontDoor ? settings.Tls is not null : context.Request.IsHttps) ? "wss" : "ws";
             string host = context.Request.Host.Host.Contains(':') ? $"[{context.Request.Host.Host}]" : context.Request.Host.Host;
-            return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{WebSockets.Binding!.EndPoint.Port}"), "text/html; charset=utf-8");
+            int port = settings.StandaloneFrontDoor ? WebSockets.Binding!.EndPoint.Port : context.Connection.LocalPort;
+            return Results.Content(page.Replace("{{WS_BASE}}", $"{scheme}://{host}:{port}"), "text/html; charset=utf-8");
         });
+        if (!settings.StandaloneFrontDoor)
+        {
+            // The WebSocket endpoints on Kestrel: the same handlers as on the standalone listener, which
+            // the WebSocket service builds when it starts (requests wait for it, as everything does).
+            foreach (string pattern in WebSocketPatterns)
+            {
+                app.MapCosocket(pattern, request => WebSockets.Routes!.Find(request.Path)!.Handler(request),
+                    requireIdentity: pattern == "/connect");
+            }
+        }
         app.MapGet("/health", HealthAsync);
         // Liveness: the process answers. Readiness: the listener accepts and this node is an Up member.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

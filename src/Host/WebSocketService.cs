@@ -29,6 +29,9 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
     /// <summary>Addressing connections cluster-wide, once started.</summary>
     public CosocketCluster? Cluster { get; private set; }
 
+    /// <summary>The endpoints and their handlers, once started: on the standalone listener, or on Kestrel.</summary>
+    public WebSocketRoutes? Routes { get; private set; }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         Cluster = CosocketCluster.Start(system);
@@ -42,7 +45,15 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
             .Map("/frames", FramesEndpoint.Handler(listener))
             .Map("/connect", ConnectEndpoint.Handler(addressing, Cluster, policy), requireIdentity: true)
             .Map(ChatEndpoint.Prefix + "*", ChatEndpoint.Handler(addressing, Cluster));
-        _binding = CosocketServer.Bind(system, settings.Listen, routes, listener, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
+        if (settings.StandaloneFrontDoor)
+            _binding = CosocketServer.Bind(system, settings.Listen, routes, listener, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
+        else
+        {
+            // Kestrel is the front door (HttpApi): its connections' listener and registry stand for the binding.
+            var http = services.GetRequiredService<HttpApi>();
+            _binding = new ServerBinding(http.WebSocketEndPoint!, http.Hosted!.Listener, http.Hosted.Registry);
+        }
+        Routes = routes;
         Cluster.Serve(_binding.Registry);
         system.ActorOf(MembershipLog.Props(logger), "membership-log");
         var cluster = Akka.Cluster.Cluster.Get(system);

@@ -352,8 +352,10 @@ public sealed class ClusterApiTests : IAsyncLifetime
     [Fact]
     public async Task ChatPage_IsServedAtTheRoot_WithTheWebSocketAddress()
     {
+        // Kestrel serves the WebSockets too: the page connects to its own origin, and the one port serves the page as well.
         string page = await _http.GetStringAsync(_host.Http);
-        Assert.Contains($"content=\"ws://127.0.0.1:{_host.EndPoint.Port}\"", page);
+        Assert.Contains($"content=\"ws://127.0.0.1:{_host.Http.Port}\"", page);
+        Assert.Contains($"content=\"ws://127.0.0.1:{_host.EndPoint.Port}\"", await _http.GetStringAsync(new Uri($"http://{_host.EndPoint}/")));
         Assert.Contains("/chat/", page);
         Assert.StartsWith("ok Up", await _http.GetStringAsync(new Uri(_host.Http, "/health")));
         Assert.Equal("Healthy", await _http.GetStringAsync(new Uri(_host.Http, "/health/live")));

@@ -92,13 +92,24 @@ public class HostSettingsTests
     }
 
     [Fact]
-    public void ByDefault_HttpIsTheListenerPortPlus1000_AndTheNodeIsASingleNodeCluster()
+    public void ByDefault_OnePortServesEverything_AndTheNodeIsASingleNodeCluster()
     {
         var settings = HostSettings.From(Shipped, Overrides());
-        Assert.Equal("127.0.0.1:9080", settings.HttpListen!.ToString());
+        Assert.False(settings.StandaloneFrontDoor);
+        Assert.Equal("127.0.0.1:8080", settings.Listen.ToString());
+        Assert.Null(settings.HttpListen); // Kestrel serves the HTTP side on the one port
         Assert.Equal(new ClusterSettings("127.0.0.1", "127.0.0.1", 4053, [], "seed-nodes"), settings.Cluster! with { SeedNodes = [] });
         Assert.Empty(settings.Cluster!.SeedNodes);
         Assert.Equal("", settings.ApiToken);
+    }
+
+    [Fact]
+    public void StandaloneFrontDoor_HttpIsTheListenerPortPlus1000()
+    {
+        var settings = HostSettings.From(Shipped, Overrides(("Cosocket:FrontDoor", "standalone")));
+        Assert.True(settings.StandaloneFrontDoor);
+        Assert.Equal("127.0.0.1:9080", settings.HttpListen!.ToString());
+        Assert.Throws<Akka.Configuration.ConfigurationException>(() => HostSettings.From(Shipped, Overrides(("Cosocket:FrontDoor", "nginx"))));
     }
 
     [Fact]
@@ -108,7 +119,7 @@ public class HostSettingsTests
         var settings = HostSettings.From(Shipped, Overrides([.. arguments.Select(a => (a.Key, a.Value!))]));
         Assert.Equal(4054, settings.Cluster!.Port);
         Assert.Equal(["127.0.0.1:4053", "127.0.0.1:4054"], settings.Cluster.SeedNodes);
-        Assert.Equal("127.0.0.1:9082", settings.HttpListen!.ToString());
+        Assert.Null(settings.HttpListen);
         Assert.Contains("akka.tcp://cosocket@127.0.0.1:4053", settings.Cluster.ToHocon().GetStringList("akka.cluster.seed-nodes"));
     }
 

@@ -51,8 +51,12 @@ public sealed class SampleAppTests : IAsyncLifetime
     {
         using var alice = new ClientWebSocket();
         using var bob = new ClientWebSocket();
+        // Each arrival is announced to the room: once alice hears bob's, both are in it.
         await alice.ConnectAsync(Ws("/chat?room=tests&name=alice"), CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal("alice joined", JsonNode.Parse(await ReceiveTextAsync(alice))!["text"]!.GetValue<string>());
         await bob.ConnectAsync(Ws("/chat?room=tests&name=bob"), CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal("bob joined", JsonNode.Parse(await ReceiveTextAsync(bob))!["text"]!.GetValue<string>());
+        Assert.Equal("bob joined", JsonNode.Parse(await ReceiveTextAsync(alice))!["text"]!.GetValue<string>());
 
         await alice.SendAsync("hi bob"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         foreach (var socket in new[] { alice, bob })

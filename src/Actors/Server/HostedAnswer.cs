@@ -41,8 +41,9 @@ internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transpo
     private static Task Reject(IHttpUpgrade upgrade, byte[] response)
     {
         var (status, headers, body) = Parse(response);
-        // The host frames the body and decides about the connection itself.
-        return upgrade.RejectAsync(status, [.. headers.Where(h => h.Key is not ("Content-Length" or "Connection"))], body);
+        // The host frames the body; Connection: close stays, so that the refused connection closes
+        // after its answer, as on Cosocket's own listener.
+        return upgrade.RejectAsync(status, [.. headers.Where(h => h.Key is not "Content-Length")], body);
     }
 
     private void Decide()

@@ -10,6 +10,7 @@ namespace Cosocket.Actors.Server;
 /// </summary>
 public sealed class HostedWebSockets
 {
+    private static int s_started;
     private readonly Lock _lock = new();
     private Task<int>? _drain;
 
@@ -29,8 +30,8 @@ public sealed class HostedWebSockets
     /// <summary>What handlers get when they pass no options to <see cref="WebSocketServer.NewAsync"/>.</summary>
     public ServerOptions Options { get; }
 
-    /// <summary>Starts the hosted endpoints in <paramref name="system"/>; <paramref name="name"/> names their
-    /// actors and the registry's listener; connection ids start with <paramref name="idPrefix"/>.</summary>
+    /// <summary>Starts the hosted endpoints in <paramref name="system"/>; <paramref name="name"/> labels their
+    /// connections (the registry's listener); connection ids start with <paramref name="idPrefix"/>.</summary>
     public static HostedWebSockets Start(ActorSystem system, ServerOptions? options = null, string name = "hosted", string idPrefix = "")
     {
         ArgumentNullException.ThrowIfNull(system);
@@ -38,8 +39,10 @@ public sealed class HostedWebSockets
         options ??= new ServerOptions();
         if (options.Validate() is { } invalid)
             throw new ArgumentException(invalid, nameof(options));
-        var registry = system.ActorOf(ConnectionRegistry.Props(name), $"connections-{name}");
-        var listener = system.ActorOf(WebSocketListener.Hosted(options, registry, idPrefix), $"listener-{name}");
+        // The name labels the registry's connections (in /metrics); actor names take no '/'.
+        int number = Interlocked.Increment(ref s_started);
+        var registry = system.ActorOf(ConnectionRegistry.Props(name), $"connections-hosted-{number}");
+        var listener = system.ActorOf(WebSocketListener.Hosted(options, registry, idPrefix), $"listener-hosted-{number}");
         return new HostedWebSockets(listener, registry, options);
     }
 

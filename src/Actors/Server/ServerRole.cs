@@ -120,8 +120,7 @@ internal sealed class ServerRole : ConnectionRole
                 ServerCertificate = tls.Certificate,
                 ClientCertificateRequired = tls.ClientCertificateRequired,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
-                    ValidateClient(tls, certificate, errors),
+                RemoteCertificateValidationCallback = (_, certificate, chain, errors) => tls.Validate(certificate, errors),
             }, cancellation).ConfigureAwait(false);
             return new Secured(ssl);
         }
@@ -130,20 +129,6 @@ internal sealed class ServerRole : ConnectionRole
             await ssl.DisposeAsync().ConfigureAwait(false);
             return new TlsFailed(error.Message);
         }
-    }
-
-    /// <summary>Mutual TLS: a client certificate, when required, must chain to the trusted CAs.</summary>
-    private static bool ValidateClient(ServerTls tls, X509Certificate? certificate, SslPolicyErrors errors)
-    {
-        if (certificate is null)
-            return !tls.ClientCertificateRequired;
-        if (tls.TrustedClientCertificates is not { } trusted)
-            return errors == SslPolicyErrors.None;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(new X509Certificate2(certificate));
     }
 
     private void StartGraph(Stream stream, string? serverName)

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Cosocket.Actors.Server;
@@ -13,5 +14,20 @@ public sealed record ServerTls(X509Certificate2 Certificate, bool ClientCertific
             ? X509Certificate2.CreateFromPemFile(certificateFile, keyFile)
             : X509CertificateLoader.LoadPkcs12FromFile(certificateFile, pfxPassword);
         return new ServerTls(certificate);
+    }
+
+    /// <summary>Mutual TLS: whether a client's <paramref name="certificate"/> is accepted (when
+    /// required, it must chain to <see cref="TrustedClientCertificates"/>, or be valid by the system's store).</summary>
+    public bool Validate(X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null)
+            return !ClientCertificateRequired;
+        if (TrustedClientCertificates is not { } trusted)
+            return errors == SslPolicyErrors.None;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(new X509Certificate2(certificate));
     }
 }

@@ -277,15 +277,20 @@ internal sealed class ConnectionActor : UntypedActor, IWithTimers
             BeginClose();
             return;
         }
-        // The close handshake, then the end of sending at once: the peer answers and closes its side
-        // within the close timeout, or is cut.
+        // The close handshake: the peer answers within the close timeout, or is cut. A server ends its
+        // sending at once (it closes TCP first, RFC 6455 §7.1.1); a client does not half-close but waits
+        // for the server to close: a server behind an HTTP server (Kestrel) stops writing once the client's
+        // side has ended, and its answer would be lost.
         var written = Sender.IsNobody() ? null : new WriteCompletion();
         if (close.Code is { } code)
             connection.PostClose(unchecked((ushort)code), payload.AsMemory(2), written);
         else
             connection.PostControl(Opcode.Close, payload, written);
         ReplyWhenWritten(written);
-        BeginClose();
+        if (connection.Role == Protocol.Connection.Role.Client)
+            Closing = true;
+        else
+            BeginClose();
     }
 
     /// <summary>A <c>Tell</c>ed send: queued at once (so one sender's sends keep their order),

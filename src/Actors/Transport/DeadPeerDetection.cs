@@ -4,9 +4,11 @@ namespace Cosocket.Actors.Transport;
 
 /// <summary>
 /// Detects a peer that vanished without closing, within a bound, with TCP's own machinery: no timer
-/// per connection in this process, nothing sent while the peer is reachable and quiet.
+/// per connection in this process, nothing sent while the peer is reachable and quiet. Cosocket's
+/// listener applies it to every accepted socket; a host whose own server accepts them (Kestrel)
+/// applies it in a connection middleware.
 /// </summary>
-internal static class DeadPeerDetection
+public static class DeadPeerDetection
 {
     /// <summary>Keepalive probes that go unanswered before the kernel ends the connection.</summary>
     public const int Probes = 4;
@@ -22,6 +24,7 @@ internal static class DeadPeerDetection
         return (Math.Max(1, total / 2), Math.Max(1, total / (2 * Probes)));
     }
 
+    /// <summary>TCP keepalive probes within <paramref name="timeout"/>, and unacknowledged data given up after it (Linux).</summary>
     public static void Apply(Socket socket, TimeSpan timeout)
     {
         var (idle, interval) = Timing(timeout);
