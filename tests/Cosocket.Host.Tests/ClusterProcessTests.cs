@@ -17,10 +17,13 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     private ClusterNodes(IReadOnlyList<Node> nodes) => Nodes = nodes;
 
-    public sealed record Node(int Ws, int Http, int Cluster)
+    /// <summary>A node: its one port (WebSockets, the page, the API) and its cluster port.</summary>
+    public sealed record Node(int Port, int Cluster)
     {
-        public Uri WsUri => new($"ws://127.0.0.1:{Ws}");
-        public Uri HttpUri => new($"http://127.0.0.1:{Http}");
+        public int Ws => Port;
+        public int Http => Port;
+        public Uri WsUri => new($"ws://127.0.0.1:{Port}");
+        public Uri HttpUri => new($"http://127.0.0.1:{Port}");
     }
 
     public IReadOnlyList<Node> Nodes { get; }
@@ -28,8 +31,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// <summary>The environment of one node: the same variables deploy/compose.yaml sets.</summary>
     public static Dictionary<string, string> Environment(Node node, Node seed) => new()
     {
-        ["COSOCKET__LISTEN"] = $"127.0.0.1:{node.Ws}",
-        ["COSOCKET__HTTP__LISTEN"] = $"127.0.0.1:{node.Http}",
+        ["COSOCKET__LISTEN"] = $"127.0.0.1:{node.Port}",
         ["COSOCKET__HTTP__TOKEN"] = Token,
         ["COSOCKET__AUTH__JWT__SECRET"] = TestTokens.Secret,
         ["COSOCKET__CLUSTER__HOSTNAME"] = "127.0.0.1",
@@ -41,7 +43,7 @@ internal sealed class ClusterNodes : IAsyncDisposable
     /// <summary>Starts <paramref name="count"/> nodes, the first the seed, and waits until all are Up.</summary>
     public static async Task<ClusterNodes> StartAsync(int count)
     {
-        var nodes = Enumerable.Range(0, count).Select(_ => new Node(FreePort(), FreePort(), FreePort())).ToArray();
+        var nodes = Enumerable.Range(0, count).Select(_ => new Node(FreePort(), FreePort())).ToArray();
         var cluster = new ClusterNodes(nodes);
         foreach (var node in nodes)
         {
@@ -247,7 +249,7 @@ public class ClusterProcessTests
     public void ComposeFile_SetsTheEnvironmentThisTestUses()
     {
         string compose = File.ReadAllText(Path.Combine(PeerProcess.RepositoryRoot, "deploy", "compose.yaml"));
-        var node = new ClusterNodes.Node(1, 2, 3);
+        var node = new ClusterNodes.Node(1, 3);
         foreach (string name in ClusterNodes.Environment(node, node).Keys)
             Assert.Contains(name + ":", compose);
     }
