@@ -75,10 +75,21 @@ public sealed class WirePeer : IAsyncDisposable
     public Task SendAsync(bool fin, int opcode, byte[] payload, int rsv = 0) => WriteAsync(Encode(fin, opcode, payload, rsv));
 
     /// <summary>Writes <paramref name="bytes"/> in pieces of <paramref name="chop"/> bytes, each its own write.</summary>
-    public async Task WriteAsync(byte[] bytes, int chop = int.MaxValue)
+    /// <param name="untilClosed">The side under test is expected to fail the connection part-way: once it
+    /// has closed TCP (RFC 6455 §7.1.7 lets it, without waiting), the rest has nowhere to go and is dropped.</param>
+    public async Task WriteAsync(byte[] bytes, int chop = int.MaxValue, bool untilClosed = false)
     {
         for (int start = 0; start < bytes.Length; start += chop)
-            await _stream.WriteAsync(bytes.AsMemory(start, Math.Min(chop, bytes.Length - start))).AsTask().WaitAsync(Patience);
+        {
+            try
+            {
+                await _stream.WriteAsync(bytes.AsMemory(start, Math.Min(chop, bytes.Length - start))).AsTask().WaitAsync(Patience);
+            }
+            catch (IOException closed) when (untilClosed && closed.InnerException is SocketException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Closes this side's TCP connection, as a server does at the end of the close handshake.</summary>
