@@ -77,7 +77,7 @@ public static class Cases
     private static ConformanceCase Fails(string id, string behaviour, string rfc, int code, Func<WirePeer, byte[]> frames, int chop = int.MaxValue) =>
         Case(id, behaviour, rfc, async peer =>
         {
-            await peer.WriteAsync(frames(peer), chop, untilClosed: true);
+            await peer.WriteAsync(frames(peer), chop);
             await peer.FailureAsync(code);
         });
 
