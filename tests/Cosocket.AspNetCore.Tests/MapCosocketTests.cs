@@ -108,6 +108,24 @@ public class MapCosocketTests
     }
 
     [Fact]
+    public async Task MapCosocket_HandlerThatNeverDecides_Is408AfterTheHandshakeTimeout()
+    {
+        var release = new TaskCompletionSource();
+        var lateAnswer = new TaskCompletionSource<string?>();
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/slow", async request =>
+        {
+            await release.Task;
+            lateAnswer.SetResult((await WebSocketServer.NewAsync(request)).Err); // too late: already answered
+        }), options => options.Server = options.Server with { HandshakeTimeout = TimeSpan.FromSeconds(1) });
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(app.Ws("/slow"), CancellationToken.None).WaitAsync(HostedApp.Patience));
+        Assert.Equal(HttpStatusCode.RequestTimeout, socket.HttpStatusCode);
+        release.SetResult();
+        Assert.Equal("response header already sent", await lateAnswer.Task.WaitAsync(HostedApp.Patience));
+    }
+
+    [Fact]
     public async Task RequireAuthorization_UnauthenticatedUpgrade_IsRefused_AndTheUserBecomesTheIdentity()
     {
         var identities = new ConcurrentQueue<string?>();
