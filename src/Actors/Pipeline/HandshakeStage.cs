@@ -16,44 +16,48 @@ internal sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError
 
 /// <summary>How a server connection answers its upgrade request: the 101 (then frames flow), or a
 /// refusal (then the connection closes). Whoever wrote the request's head answers it: the
-/// handshake stage on Cosocket's own listener, the host's HTTP server when hosted.</summary>
-internal interface IHandshakeAnswer
+/// handshake stage on Cosocket's own listener, the host's HTTP server when hosted. There is one
+/// answer: a second is refused, whichever front door.</summary>
+internal abstract class HandshakeAnswer
 {
+    private int _decided;
+
     /// <summary>Upgrade: <paramref name="response"/> (the 101, as bytes) goes out, then frames flow both ways.</summary>
-    Task AcceptAsync(byte[] response);
+    public Task AcceptAsync(byte[] response) => Decide() ?? AcceptDecidedAsync(response);
 
     /// <summary>Refuse: <paramref name="response"/> (status, headers and body, as bytes) goes out, then the connection closes.</summary>
-    Task RejectAsync(byte[] response);
+    public Task RejectAsync(byte[] response) => Decide() ?? RejectDecidedAsync(response);
 
-    bool IsDecided { get; }
+    public bool IsDecided => Volatile.Read(ref _decided) != 0;
+
+    protected abstract Task AcceptDecidedAsync(byte[] response);
+
+    protected abstract Task RejectDecidedAsync(byte[] response);
+
+    /// <summary>Null for the first answer; a failed task for any later one.</summary>
+    private Task? Decide() => Interlocked.Exchange(ref _decided, 1) == 0
+        ? null
+        : Task.FromException(new InvalidOperationException("the handshake was already answered"));
 }
 
 /// <summary>
 /// The materialized side of <see cref="HandshakeStage"/>: the request when its head has arrived, and
 /// the decision the connection sends back. Thread-safe; a second decision is ignored.
 /// </summary>
-internal sealed class HandshakeControl : IHandshakeAnswer
+internal sealed class HandshakeControl : HandshakeAnswer
 {
     private readonly TaskCompletionSource<HandshakeArrival> _arrival = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Action<HandshakeDecision>> _decide = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _decided;
 
     public Task<HandshakeArrival> Arrival => _arrival.Task;
 
-    /// <summary>Upgrade: write <paramref name="response"/> (the 101), then frames flow both ways.</summary>
-    public Task AcceptAsync(byte[] response) => DecideAsync(new HandshakeDecision(response, Upgrade: true));
+    /// <summary>Write <paramref name="response"/> (the 101), then frames flow both ways.</summary>
+    protected override Task AcceptDecidedAsync(byte[] response) => SendAsync(new HandshakeDecision(response, Upgrade: true));
 
-    /// <summary>Refuse: write <paramref name="response"/>, then close the connection.</summary>
-    public Task RejectAsync(byte[] response) => DecideAsync(new HandshakeDecision(response, Upgrade: false));
+    /// <summary>Write <paramref name="response"/>, then close the connection.</summary>
+    protected override Task RejectDecidedAsync(byte[] response) => SendAsync(new HandshakeDecision(response, Upgrade: false));
 
-    public bool IsDecided => Volatile.Read(ref _decided) != 0;
-
-    private async Task DecideAsync(HandshakeDecision decision)
-    {
-        if (Interlocked.Exchange(ref _decided, 1) != 0)
-            throw new InvalidOperationException("the handshake was already answered");
-        (await _decide.Task.ConfigureAwait(false))(decision);
-    }
+    private async Task SendAsync(HandshakeDecision decision) => (await _decide.Task.ConfigureAwait(false))(decision);
 
     internal void Arrived(HandshakeArrival arrival) => _arrival.TrySetResult(arrival);
 

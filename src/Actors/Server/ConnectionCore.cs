@@ -15,7 +15,7 @@ internal sealed class ConnectionCore
     /// <summary>Told to the connection's actor once the 101 has been written.</summary>
     internal sealed record Upgraded(string Path, ServerOptions Options);
 
-    private ConnectionCore(FrameConnection connection, IHandshakeAnswer handshake, ServerOptions options, IActorRef registry, string? serverName)
+    private ConnectionCore(FrameConnection connection, HandshakeAnswer handshake, ServerOptions options, IActorRef registry, string? serverName)
     {
         Connection = connection;
         Handshake = handshake;
@@ -35,7 +35,7 @@ internal sealed class ConnectionCore
     /// <summary>The listener's options: what <c>new</c> uses when its caller gives none.</summary>
     public ServerOptions Options { get; }
 
-    public IHandshakeAnswer Handshake { get; }
+    public HandshakeAnswer Handshake { get; }
 
     /// <summary>Who the connection was authenticated as before its upgrade; null when anonymous.</summary>
     public ConnectionIdentity? Identity { get; set; }

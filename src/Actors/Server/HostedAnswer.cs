@@ -10,26 +10,17 @@ namespace Cosocket.Actors.Server;
 /// bytes, handed to the host's HTTP server as a status, headers and body; on a 101, the stream the
 /// host returns becomes the connection's transport.
 /// </summary>
-internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transport) : IHandshakeAnswer
+internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transport) : HandshakeAnswer
 {
-    private int _decided;
-
-    public bool IsDecided => Volatile.Read(ref _decided) != 0;
-
-    public async Task AcceptAsync(byte[] response)
+    protected override async Task AcceptDecidedAsync(byte[] response)
     {
-        Decide();
         var (_, headers, _) = Parse(response);
         // The host writes its own Connection: Upgrade with the 101.
         var stream = await upgrade.AcceptAsync([.. headers.Where(h => !h.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))]).ConfigureAwait(false);
         transport.Attach(stream, upgrade.Finish, ByteString.Empty);
     }
 
-    public Task RejectAsync(byte[] response)
-    {
-        Decide();
-        return Reject(upgrade, response);
-    }
+    protected override Task RejectDecidedAsync(byte[] response) => Reject(upgrade, response);
 
     /// <summary>Refuses <paramref name="upgrade"/> with <paramref name="error"/> before any connection exists (the listener is full or draining).</summary>
     public static Task RefuseAsync(IHttpUpgrade upgrade, Cosocket.Protocol.Handshake.HandshakeError error)
@@ -44,12 +35,6 @@ internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transpo
         // The host frames the body; Connection: close stays, so that the refused connection closes
         // after its answer, as on Cosocket's own listener.
         return upgrade.RejectAsync(status, [.. headers.Where(h => h.Key is not "Content-Length")], body);
-    }
-
-    private void Decide()
-    {
-        if (Interlocked.Exchange(ref _decided, 1) != 0)
-            throw new InvalidOperationException("the handshake was already answered");
     }
 
     /// <summary>A response as <see cref="Cosocket.Protocol.Handshake.ServerHandshake"/> builds it: status line, header lines, blank line, body.</summary>
