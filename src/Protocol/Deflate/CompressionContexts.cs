@@ -69,67 +69,60 @@ public sealed class CompressionContexts
     public bool IsExhausted => LiveDeflaters >= MaxContexts;
 
     /// <summary>An idle deflater made with <paramref name="key"/>, or a new one within the budget; null beyond it.</summary>
-    internal Deflater? RentDeflater(DeflateKey key)
-    {
-        if (_idleDeflaters.TryGetValue(key, out var idle) && idle.TryDequeue(out var deflater))
-            return deflater;
-        if (Interlocked.Increment(ref _deflaters) > MaxContexts)
-        {
-            Interlocked.Decrement(ref _deflaters);
-            return null;
-        }
-        try
-        {
-            return new Deflater(this, key);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _deflaters);
-            throw;
-        }
-    }
+    internal Deflater? RentDeflater(DeflateKey key) =>
+        Rent(_idleDeflaters, key, ref _deflaters, MaxContexts, static (owner, k) => new Deflater(owner, k), out _);
 
     /// <summary>A deflater whose last message ended with a full flush: kept for the next, or released.</summary>
-    internal void Return(Deflater deflater)
-    {
-        var idle = _idleDeflaters.GetOrAdd(deflater.Key, static _ => new());
-        if (idle.Count < _maxIdle)
-            idle.Enqueue(deflater);
-        else
-            deflater.Dispose();
-    }
+    internal void Return(Deflater deflater) => Return(_idleDeflaters, deflater.Key, deflater);
 
     /// <summary>An idle inflater, reset to <paramref name="windowBits"/>, or a new one within the budget; null beyond it.</summary>
     internal Inflater? RentInflater(int windowBits)
     {
-        if (_idleInflaters.TryGetValue(windowBits, out var idle) && idle.TryDequeue(out var inflater))
+        var inflater = Rent(_idleInflaters, windowBits, ref _inflaters, MaxInflaters, static (owner, bits) => new Inflater(owner, bits), out bool reused);
+        if (reused)
+            inflater!.Reset(windowBits);
+        return inflater;
+    }
+
+    internal void Return(Inflater inflater) => Return(_idleInflaters, inflater.WindowBits, inflater);
+
+    /// <summary>An idle context of <paramref name="key"/> (<paramref name="reused"/>), or a new one while
+    /// <paramref name="live"/> stays within <paramref name="max"/>; null beyond it.</summary>
+    private T? Rent<TKey, T>(ConcurrentDictionary<TKey, ConcurrentQueue<T>> idle, TKey key, ref int live, int max,
+        Func<CompressionContexts, TKey, T> create, out bool reused)
+        where TKey : notnull where T : class
+    {
+        if (idle.TryGetValue(key, out var queue) && queue.TryDequeue(out var context))
         {
-            inflater.Reset(windowBits);
-            return inflater;
+            reused = true;
+            return context;
         }
-        if (Interlocked.Increment(ref _inflaters) > MaxInflaters)
+        reused = false;
+        if (Interlocked.Increment(ref live) > max)
         {
-            Interlocked.Decrement(ref _inflaters);
+            Interlocked.Decrement(ref live);
             return null;
         }
         try
         {
-            return new Inflater(this, windowBits);
+            return create(this, key);
         }
         catch
         {
-            Interlocked.Decrement(ref _inflaters);
+            Interlocked.Decrement(ref live);
             throw;
         }
     }
 
-    internal void Return(Inflater inflater)
+    /// <summary>Keeps <paramref name="context"/> for the next of its kind, or releases it when enough are idle.</summary>
+    private void Return<TKey, T>(ConcurrentDictionary<TKey, ConcurrentQueue<T>> idle, TKey key, T context)
+        where TKey : notnull where T : IDisposable
     {
-        var idle = _idleInflaters.GetOrAdd(inflater.WindowBits, static _ => new());
-        if (idle.Count < _maxIdle)
-            idle.Enqueue(inflater);
+        var queue = idle.GetOrAdd(key, static _ => new());
+        if (queue.Count < _maxIdle)
+            queue.Enqueue(context);
         else
-            inflater.Dispose();
+            context.Dispose();
     }
 
     /// <summary>Releases every idle context (they are made again on demand).</summary>

@@ -45,7 +45,7 @@ internal sealed unsafe class Deflater : ZStreamHandle
                 while (true)
                 {
                     if (written == buffer.Length)
-                        Grow(ref buffer, written);
+                        PooledBuffer.Grow(ref buffer, written, buffer.Length * 2);
                     fixed (byte* output = &buffer[written])
                     {
                         Stream->NextOut = output;
@@ -73,14 +73,6 @@ internal sealed unsafe class Deflater : ZStreamHandle
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    private static void Grow(ref byte[] buffer, int written)
-    {
-        byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-        buffer.AsSpan(0, written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        buffer = larger;
     }
 
     protected override void End() => ZLib.DeflateEnd(Stream);

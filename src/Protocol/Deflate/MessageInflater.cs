@@ -94,13 +94,10 @@ internal sealed class MessageInflater
     {
         while (!_streamEnded)
         {
+            // The limit is checked on what comes out (below): one byte more than it is enough to know,
+            // so the buffer never grows past limit + 1.
             if (_written == _output!.Length)
-            {
-                // The limit is checked on what comes out: one byte more than it is enough to know.
-                if (_written > _maxMessageLength)
-                    return Fail(new Violation(CloseStatus.MessageTooBig, Violation.MessageTooBig));
-                Grow();
-            }
+                PooledBuffer.Grow(ref _output, _written, (int)Math.Max(Math.Min(2L * _output.Length, _maxMessageLength + 1), _output.Length + 1));
             if (!_inflater!.Inflate(input, _output.AsSpan(_written), out int consumed, out int written, out _streamEnded))
                 return Fail(new Violation(CloseStatus.InvalidFramePayloadData, Violation.InvalidCompressedData));
             var produced = _output.AsSpan(_written, written);
@@ -115,15 +112,6 @@ internal sealed class MessageInflater
                 break;
         }
         return null;
-    }
-
-    private void Grow()
-    {
-        long size = Math.Min(2L * _output!.Length, _maxMessageLength + 1);
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Max(size, _output.Length + 1));
-        _output.AsSpan(0, _written).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_output);
-        _output = larger;
     }
 
     /// <summary>The connection is being failed: nothing more is inflated.</summary>

@@ -16,6 +16,21 @@ internal static class SharedCompression
         public Forms() : base(1)
         {
         }
+
+        /// <summary>The form made for <paramref name="key"/>, if any (the caller holds the lock).</summary>
+        public bool TryFind(DeflateKey key, out byte[]? compressed)
+        {
+            foreach (var (formKey, form) in this)
+            {
+                if (formKey == key)
+                {
+                    compressed = form;
+                    return true;
+                }
+            }
+            compressed = null;
+            return false;
+        }
     }
 
     private static readonly ConditionalWeakTable<byte[], Forms> s_forms = new();
@@ -27,11 +42,8 @@ internal static class SharedCompression
         var forms = s_forms.GetValue(payload, static _ => new Forms());
         lock (forms)
         {
-            foreach (var (formKey, compressed) in forms)
-            {
-                if (formKey == key)
-                    return compressed;
-            }
+            if (forms.TryFind(key, out var known))
+                return known;
         }
         // Made outside the lock: two connections may both make it at first, which costs less than
         // every connection of the fan-out waiting for one.
@@ -40,11 +52,8 @@ internal static class SharedCompression
             return null;
         lock (forms)
         {
-            foreach (var (formKey, compressed) in forms)
-            {
-                if (formKey == key)
-                    return compressed;
-            }
+            if (forms.TryFind(key, out var first))
+                return first;
             forms.Add((key, made));
         }
         return made;
