@@ -41,6 +41,8 @@ public static class ProtocolErrors
     public const string BadVersionRequestHeader = "bad \"sec-websocket-version\" request header";
     /// <summary>Cosocket's own (RFC 6455 §4.2.1, which the original does not check): the method is not GET; answered with 405.</summary>
     public const string BadRequestMethod = "bad request method";
+    /// <summary>Cosocket's own (RFC 8441 §5): an extended CONNECT for another protocol than websocket; answered with 400.</summary>
+    public const string BadProtocolPseudoHeaderPrefix = "bad \":protocol\" pseudo-header: ";
     /// <summary>Cosocket's own (RFC 6455 §4.2.1): no Host header; answered with 400.</summary>
     public const string MissingHostRequestHeader = "missing \"host\" request header";
     /// <summary>Cosocket's own (D4): the request head was over <c>max_header_len</c>; answered with 431.</summary>

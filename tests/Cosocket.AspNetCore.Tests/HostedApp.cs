@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,11 +34,18 @@ internal sealed class HostedApp : IAsyncDisposable
 
     public Uri Ws(string path) => new($"ws://{Http.Authority}{path}");
 
-    public static async Task<HostedApp> StartAsync(Action<WebApplication> map, Action<CosocketOptions>? configure = null)
+    /// <param name="protocols">Kestrel's protocols on the port: HTTP/1.1 unless a test wants HTTP/2
+    /// (cleartext HTTP/2 needs prior knowledge, so an HTTP/2 port speaks only HTTP/2).</param>
+    public static async Task<HostedApp> StartAsync(Action<WebApplication> map, Action<CosocketOptions>? configure = null,
+        HttpProtocols protocols = HttpProtocols.Http1, Action<KestrelServerOptions>? configureKestrel = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = protocols);
+            configureKestrel?.Invoke(kestrel);
+        });
         builder.Services.AddCosocket(configure);
         builder.Services.AddAuthentication(HeaderAuthentication.Name)
             .AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>(HeaderAuthentication.Name, null);

@@ -7,6 +7,7 @@ using Cosocket.Actors.Connections;
 using Cosocket.Actors.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cosocket.AspNetCore.Tests;
@@ -215,5 +216,83 @@ public class MapCosocketTests
         string json = string.Concat(Enumerable.Range(0, 500).Select(i => $"{{\"n\":{i}}}"));
         await socket.SendAsync(Encoding.UTF8.GetBytes(json), WebSocketMessageType.Text, true, CancellationToken.None);
         Assert.Equal(json, Encoding.UTF8.GetString((await ReceiveAsync(socket)).Data));
+    }
+
+    /// <summary>A ClientWebSocket that opens its WebSocket as an RFC 8441 extended CONNECT over HTTP/2
+    /// (prior knowledge on a cleartext port), through <paramref name="invoker"/>'s connections.</summary>
+    private static async Task<ClientWebSocket> ConnectOverHttp2Async(Uri uri, HttpMessageInvoker invoker, bool deflate = false)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        if (deflate)
+            socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        try
+        {
+            await socket.ConnectAsync(uri, invoker, CancellationToken.None).WaitAsync(HostedApp.Patience);
+        }
+        catch (WebSocketException)
+        {
+            // The status of a refusal is the test's to check.
+        }
+        return socket;
+    }
+
+    [Fact]
+    public async Task MapCosocket_OverHttp2_ExtendedConnect_EchoesWithDeflate_AndClosesCleanly()
+    {
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync), protocols: HttpProtocols.Http2);
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var socket = await ConnectOverHttp2Async(app.Ws("/echo"), invoker, deflate: true);
+
+        // RFC 8441 §5: the server accepts with a 2xx and no Sec-WebSocket-Accept.
+        Assert.Equal((WebSocketState.Open, HttpStatusCode.OK), (socket.State, socket.HttpStatusCode));
+        Assert.False(socket.HttpResponseHeaders!.ContainsKey("Sec-WebSocket-Accept"));
+        Assert.Equal("permessage-deflate; server_no_context_takeover; client_no_context_takeover", string.Join(", ", socket.HttpResponseHeaders["Sec-WebSocket-Extensions"]));
+        await socket.SendAsync(Encoding.UTF8.GetBytes("over one stream"), WebSocketMessageType.Text, true, CancellationToken.None);
+        Assert.Equal("over one stream", Encoding.UTF8.GetString((await ReceiveAsync(socket)).Data));
+        byte[] large = new byte[60 * 1024]; // one frame, under the seed's default max_payload_len (65,535)
+        new Random(2).NextBytes(large);
+        await socket.SendAsync(large, WebSocketMessageType.Binary, true, CancellationToken.None);
+        Assert.Equal(large, (await ReceiveAsync(socket)).Data);
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).WaitAsync(HostedApp.Patience);
+        Assert.Equal((WebSocketState.Closed, WebSocketCloseStatus.NormalClosure, "bye"), (socket.State, socket.CloseStatus, socket.CloseStatusDescription));
+    }
+
+    [Fact]
+    public async Task MapCosocket_OverHttp2_ARefusedStream_LeavesItsConnectionServingTheNext()
+    {
+        await using var app = await HostedApp.StartAsync(a =>
+        {
+            a.MapCosocket("/closed", _ => Task.CompletedTask);
+            a.MapCosocket("/echo", EchoAsync);
+        }, protocols: HttpProtocols.Http2);
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var refused = await ConnectOverHttp2Async(app.Ws("/closed"), invoker);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.HttpStatusCode);
+
+        // The same HTTP/2 connection (the invoker's) carries the next WebSocket.
+        using var socket = await ConnectOverHttp2Async(app.Ws("/echo"), invoker);
+        Assert.Equal(WebSocketState.Open, socket.State);
+        await socket.SendAsync("next"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        Assert.Equal("next", Encoding.UTF8.GetString((await ReceiveAsync(socket)).Data));
+    }
+
+    [Fact]
+    public async Task MapCosocket_OverHttp2_TheRequestBodyLimit_DoesNotBoundTheWebSocket()
+    {
+        // Kestrel bounds a request body (here 64 KiB); a WebSocket's stream is bounded by its frame and message limits instead.
+        await using var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync), protocols: HttpProtocols.Http2,
+            configureKestrel: kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var socket = await ConnectOverHttp2Async(app.Ws("/echo"), invoker);
+        byte[] message = new byte[48 * 1024];
+        for (int i = 0; i < 4; i++)
+        {
+            await socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+            Assert.Equal(message.Length, (await ReceiveAsync(socket)).Data.Length);
+        }
     }
 }

@@ -40,6 +40,29 @@ public sealed class WssHostTests : IAsyncLifetime
         Assert.Equal("over tls", Encoding.UTF8.GetString(buffer, 0, result.Count));
     }
 
+    [Fact]
+    public async Task ClientWebSocket_OverHttp2_Rfc8441_EchoesOnTheOnePort()
+    {
+        // Kestrel offers h2 by ALPN on the TLS port; a browser whose page came over HTTP/2 opens its
+        // WebSockets as extended CONNECTs on that connection, as this client does.
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && certificate.GetCertHashString() == _tls.Certificate.GetCertHashString();
+        using var invoker = new HttpMessageInvoker(handler);
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact;
+        socket.Options.CollectHttpResponseDetails = true;
+        await socket.ConnectAsync(_host.Uri("/echo", secure: true), invoker, CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(System.Net.HttpStatusCode.OK, socket.HttpStatusCode);
+        await socket.SendAsync("over h2"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal("over h2", Encoding.UTF8.GetString(buffer, 0, result.Count));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(Patience);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -303,4 +303,60 @@ public class ServerHandshakeTests
     [Fact]
     public void TryReadRequest_TheStartOfAMethod_WaitsForMore() =>
         Assert.Equal(HeadReadStatus.Incomplete, ServerHandshake.TryReadRequest("GE"u8).Status);
+
+    /// <summary>An RFC 8441 extended CONNECT as an HTTP/2 server hands it over: no Upgrade, Connection or key.</summary>
+    private static HttpRequestHead ExtendedConnect(string method = "CONNECT", string protocol = "websocket", string? version = "13", bool host = true)
+    {
+        var fields = new List<KeyValuePair<string, string>>();
+        if (host)
+            fields.Add(new("Host", "localhost"));
+        if (version is not null)
+            fields.Add(new("Sec-WebSocket-Version", version));
+        fields.Add(new("Sec-WebSocket-Protocol", "chat"));
+        return new HttpRequestHead(method, "/t", "HTTP/2", new HttpHeaders(fields), protocol);
+    }
+
+    [Fact]
+    public void Rfc8441_ExtendedConnect_IsValid_WithoutKeyUpgradeOrConnection()
+    {
+        Assert.Null(ServerHandshake.Validate(ExtendedConnect()));
+        Assert.Null(ServerHandshake.Validate(ExtendedConnect(protocol: "WebSocket")));
+    }
+
+    [Fact]
+    public void Rfc8441_ExtendedConnect_IsAccepted_With200_AndNoAccept()
+    {
+        string response = Encoding.UTF8.GetString(ServerHandshake.BuildResponse(ExtendedConnect(), "chat", [new("X-Extra", "1")], "permessage-deflate"));
+        Assert.Equal("HTTP/2 200 OK\r\nSec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\nX-Extra: 1\r\n\r\n", response);
+    }
+
+    [Fact]
+    public void Rfc8441_TheHttp11RequestOfTheSameHead_StillGetsThe101()
+    {
+        var request = Read(SanityRequest);
+        Assert.Equal(ServerHandshake.BuildResponse(request.Headers["Sec-WebSocket-Key"]!, "chat"), ServerHandshake.BuildResponse(request, "chat"));
+    }
+
+    [Theory]
+    [InlineData("connect-udp", "bad \":protocol\" pseudo-header: connect-udp", 400)]
+    [InlineData("", "bad \":protocol\" pseudo-header: ", 400)]
+    public void Rfc8441_AnotherProtocol_Is400(string protocol, string error, int status)
+    {
+        Assert.Equal(new HandshakeError(error, status), ServerHandshake.Validate(ExtendedConnect(protocol: protocol)));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("8")]
+    public void Rfc8441_OtherVersion_Is426(string? version)
+    {
+        Assert.Equal(new HandshakeError("bad \"sec-websocket-version\" request header", 426), ServerHandshake.Validate(ExtendedConnect(version: version)));
+    }
+
+    [Fact]
+    public void Rfc8441_MethodOtherThanConnect_Is405_AndNoAuthority_Is400()
+    {
+        Assert.Equal(405, ServerHandshake.Validate(ExtendedConnect(method: "GET"))!.StatusCode);
+        Assert.Equal(new HandshakeError("missing \"host\" request header", 400), ServerHandshake.Validate(ExtendedConnect(host: false)));
+    }
 }

@@ -15,7 +15,7 @@ internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transpo
     protected override async Task AcceptDecidedAsync(byte[] response)
     {
         var (_, headers, _) = Parse(response);
-        // The host writes its own Connection: Upgrade with the 101.
+        // The host writes its own Connection: Upgrade with a 101 (an extended CONNECT's 200 has none).
         var stream = await upgrade.AcceptAsync([.. headers.Where(h => !h.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))]).ConfigureAwait(false);
         transport.Attach(stream, upgrade.Finish, ByteString.Empty);
     }
@@ -42,7 +42,8 @@ internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transpo
     {
         int end = response.AsSpan().IndexOf("\r\n\r\n"u8);
         string[] lines = Encoding.Latin1.GetString(response, 0, end).Split("\r\n");
-        int status = int.Parse(lines[0].AsSpan(9, 3), System.Globalization.CultureInfo.InvariantCulture);
+        // "HTTP/1.1 101 Switching Protocols", or "HTTP/2 200 OK" for an extended CONNECT.
+        int status = int.Parse(lines[0].AsSpan(lines[0].IndexOf(' ') + 1, 3), System.Globalization.CultureInfo.InvariantCulture);
         var headers = lines.Skip(1).Select(line => line.Split(": ", 2)).Select(p => new KeyValuePair<string, string>(p[0], p[1])).ToList();
         return (status, headers, response.AsMemory(end + 4));
     }

@@ -88,7 +88,7 @@ public sealed class WebSocketServer
         byte[] response;
         try
         {
-            response = ServerHandshake.BuildResponse(request.Headers["Sec-WebSocket-Key"]!, protocol, request.ResponseHeaders, extensions);
+            response = ServerHandshake.BuildResponse(request.Head, protocol, request.ResponseHeaders, extensions);
         }
         catch (ArgumentException bad)
         {

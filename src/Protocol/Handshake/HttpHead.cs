@@ -2,10 +2,17 @@ using System.Text;
 
 namespace Cosocket.Protocol.Handshake;
 
-/// <summary>An HTTP/1.1 request head: request line and header fields.</summary>
+/// <summary>A request head: request line and header fields.</summary>
 /// <param name="Target">The request target as sent (path and query).</param>
 /// <param name="Version">The version token, e.g. <c>HTTP/1.1</c>.</param>
-public sealed record HttpRequestHead(string Method, string Target, string Version, HttpHeaders Headers);
+/// <param name="Protocol">The <c>:protocol</c> pseudo-header of an extended CONNECT (RFC 8441 §4, WebSockets
+/// over HTTP/2), as an HTTP/2 server read it; null for an HTTP/1.1 request. Cosocket's own listener
+/// speaks only HTTP/1.1 and never sets it.</param>
+public sealed record HttpRequestHead(string Method, string Target, string Version, HttpHeaders Headers, string? Protocol = null)
+{
+    /// <summary>An RFC 8441 extended CONNECT: the WebSocket runs on one HTTP/2 stream, opened by a 200.</summary>
+    public bool IsExtendedConnect => Protocol is not null;
+}
 
 /// <summary>Finding and splitting HTTP/1.1 heads in a byte stream.</summary>
 public static class HttpHead

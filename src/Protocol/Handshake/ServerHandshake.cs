@@ -51,6 +51,9 @@ public static class ServerHandshake
     /// <summary>The original's checks, in its order (docs/compatibility.md §2.2); null when the request is a valid upgrade.</summary>
     public static HandshakeError? Validate(HttpRequestHead request)
     {
+        if (request.IsExtendedConnect)
+            return ValidateExtendedConnect(request);
+
         // RFC 6455 §4.2.1: "An HTTP/1.1 or higher GET request"; the original takes exactly 1.1.
         if (request.Version != "HTTP/1.1")
             return new(ProtocolErrors.BadHttpVersion, 400);
@@ -89,6 +92,44 @@ public static class ServerHandshake
     }
 
     /// <summary>
+    /// An RFC 8441 extended CONNECT, which an HTTP/2 server (Kestrel) has already read and checked as
+    /// HTTP/2: the upgrade's own checks have no place there (§5: "the Sec-WebSocket-Key and
+    /// Sec-WebSocket-Accept header fields are not used", nor are Upgrade and Connection, which HTTP/2
+    /// forbids), the rest are RFC 6455's, in the same order and with the same errors.
+    /// </summary>
+    private static HandshakeError? ValidateExtendedConnect(HttpRequestHead request)
+    {
+        // §4: "a new pseudo-header field :protocol" whose value is the upgrade token, websocket (§5).
+        if (!string.Equals(request.Protocol, "websocket", StringComparison.OrdinalIgnoreCase))
+            return new(ProtocolErrors.BadProtocolPseudoHeaderPrefix + request.Protocol, 400);
+        if (request.Headers["Sec-WebSocket-Version"] != "13")
+            return new(ProtocolErrors.BadVersionRequestHeader, 426);
+        // §4: "The :method pseudo-header field MUST be CONNECT" (a server only sees :protocol on one).
+        if (request.Method != "CONNECT")
+            return new(ProtocolErrors.BadRequestMethod, 405);
+        // §4: ":authority" carries the server's authority as Host does in HTTP/1.1 (the server maps it to Host).
+        if (request.Headers.CountOf("Host") != 1)
+            return new(ProtocolErrors.MissingHostRequestHeader, 400);
+        return null;
+    }
+
+    /// <summary>
+    /// The response that accepts <paramref name="request"/>: the 101 of RFC 6455 §4.2.2, or for an
+    /// extended CONNECT a 200 (RFC 8441 §5: "a 2xx status code ... without Sec-WebSocket-Accept"),
+    /// with the same subprotocol, extensions and extra headers. An HTTP/2 server writes the latter
+    /// in its own framing: the bytes only carry the status and fields to it.
+    /// </summary>
+    public static byte[] BuildResponse(HttpRequestHead request, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+        string? extensions = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!request.IsExtendedConnect)
+            return BuildResponse(request.Headers["Sec-WebSocket-Key"]!, subprotocol, extraHeaders, extensions);
+        var response = new StringBuilder(128).Append(request.Version).Append(" 200 OK\r\n");
+        return AppendNegotiated(response, subprotocol, extraHeaders, extensions);
+    }
+
+    /// <summary>
     /// Picks the subprotocol to confirm (D3). With <paramref name="selector"/>, it decides
     /// from the offered list; with <paramref name="supported"/>, the first offered protocol the server
     /// supports wins; with neither, the first offered token is echoed. Null: no Sec-WebSocket-Protocol
@@ -123,6 +164,14 @@ public static class ServerHandshake
             .Append("Upgrade: websocket\r\n")
             .Append("Connection: upgrade\r\n")
             .Append("Sec-WebSocket-Accept: ").Append(HandshakeKeys.ComputeAccept(key)).Append("\r\n");
+        return AppendNegotiated(response, subprotocol, extraHeaders, extensions);
+    }
+
+    /// <summary>What both kinds of acceptance carry after their status: the subprotocol, the extensions,
+    /// the caller's extra headers, and the blank line.</summary>
+    private static byte[] AppendNegotiated(StringBuilder response, string? subprotocol, IEnumerable<KeyValuePair<string, string>>? extraHeaders,
+        string? extensions)
+    {
         if (subprotocol is not null)
             response.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
         if (extensions is not null)
