@@ -51,10 +51,6 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
     /// <summary>With Kestrel as the front door: its WebSocket connections (their listener and registry).</summary>
     public HostedWebSockets? Hosted { get; private set; }
 
-    /// <summary>The WebSocket endpoints Kestrel serves as the front door: ASP.NET Core route patterns
-    /// for the paths of <see cref="WebSocketService.Routes"/>.</summary>
-    private static readonly string[] WebSocketPatterns = ["/echo", "/frames", "/connect", Endpoints.ChatEndpoint.Prefix + "{**room}"];
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -168,10 +164,10 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
         {
             // The WebSocket endpoints on Kestrel: the same handlers as on the standalone listener, which
             // the WebSocket service builds when it starts (requests wait for it, as everything does).
-            foreach (string pattern in WebSocketPatterns)
+            foreach (var endpoint in Endpoints.HostEndpoint.All)
             {
-                app.MapCosocket(pattern, request => WebSockets.Routes!.Find(request.Path)!.Handler(request),
-                    requireIdentity: pattern == "/connect");
+                app.MapCosocket(endpoint.Pattern, request => WebSockets.Routes!.Find(request.Path)!.Handler(request),
+                    endpoint.RequireIdentity);
             }
         }
         app.MapGet("/health", HealthAsync);

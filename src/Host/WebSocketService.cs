@@ -40,11 +40,7 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
         // The endpoints whose messages reach other people are rate-limited (cosocket.rate-limit).
         var addressing = listener with { RateLimit = settings.AddressingRateLimit };
         var policy = settings.Addressing ?? AddressingPolicy.Default;
-        var routes = new WebSocketRoutes()
-            .Map("/echo", EchoEndpoint.Handler(listener, settings.EchoMaxMessageLen))
-            .Map("/frames", FramesEndpoint.Handler(listener))
-            .Map("/connect", ConnectEndpoint.Handler(addressing, Cluster, policy), requireIdentity: true)
-            .Map(ChatEndpoint.Prefix + "*", ChatEndpoint.Handler(addressing, Cluster));
+        var routes = HostEndpoint.Routes(new HostEndpoint.Dependencies(settings, listener, addressing, policy, Cluster));
         if (settings.StandaloneFrontDoor)
             _binding = CosocketServer.Bind(system, settings.Listen, routes, listener, settings.Tls, idPrefix: CosocketCluster.NodeTag(system) + "-");
         else
@@ -59,8 +55,8 @@ public sealed class WebSocketService(ActorSystem system, HostSettings settings, 
         var cluster = Akka.Cluster.Cluster.Get(system);
         if (settings.Cluster is { Bootstrap: "seed-nodes", SeedNodes.Count: 0 })
             cluster.Join(cluster.SelfAddress);
-        logger.LogInformation(HostEvents.Listening, "cosocket listening on {Scheme}://{EndPoint}: /echo, /frames, /connect, /chat/{{room}}; cluster node {Address}",
-            settings.Tls is null ? "ws" : "wss", _binding.EndPoint, cluster.SelfAddress);
+        logger.LogInformation(HostEvents.Listening, "cosocket listening on {Scheme}://{EndPoint}: {Paths}; cluster node {Address}",
+            settings.Tls is null ? "ws" : "wss", _binding.EndPoint, string.Join(", ", HostEndpoint.All), cluster.SelfAddress);
         // The drain starts on the stopping signal; StopAsync awaits the same drain (the binding
         // starts it once and hands every caller the first call's task).
         var binding = _binding;
