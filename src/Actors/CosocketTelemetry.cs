@@ -78,6 +78,11 @@ public static class CosocketTelemetry
 
     internal static void CountHandshake(string outcome) => Handshakes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
+    /// <summary>An upgrade, with the HTTP version it came over (OpenTelemetry's <c>network.protocol.version</c>:
+    /// <c>1.1</c>, or <c>2</c> for an RFC 8441 extended CONNECT behind Kestrel).</summary>
+    internal static void CountUpgrade(string httpVersion) => Handshakes.Add(1, new KeyValuePair<string, object?>("outcome", "upgraded"),
+        new KeyValuePair<string, object?>("network.protocol.version", httpVersion.StartsWith("HTTP/", StringComparison.Ordinal) ? httpVersion[5..] : httpVersion));
+
     internal static void CountClose(string side, int? code) =>
         Closes.Add(1, new KeyValuePair<string, object?>("side", side), new KeyValuePair<string, object?>("code", code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"));
 

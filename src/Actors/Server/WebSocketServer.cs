@@ -109,7 +109,7 @@ public sealed class WebSocketServer
         var core = request.Core;
         core.Registry.Tell(new ConnectionRegistry.Register(new ConnectionInfo(core.Id, core.RemoteEndPoint, request.Path, DateTimeOffset.UtcNow, core.Self, core.Identity)));
         core.Self.Tell(new ConnectionCore.Upgraded(request.Path, options));
-        CosocketTelemetry.CountHandshake("upgraded");
+        CosocketTelemetry.CountUpgrade(request.Head.Version);
         return (server, null);
     }
 
