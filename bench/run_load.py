@@ -2,14 +2,15 @@
 """The load benchmark of issue 3, in one run: Cosocket's /echo, a minimal Kestrel echo and a Node
 `ws` echo, each pinned to CPU 0, driven by one load generator pinned to CPU 1.
 
-    /usr/bin/python3 bench/run_load.py [--runs 3] [--seconds 10] [--idle 10000] [--before DIR] [--hosted]
+    /usr/bin/python3 bench/run_load.py [--runs 3] [--seconds 10] [--idle 10000] [--before DIR] [--standalone]
 
 Prints a Markdown table: per scenario and server the median over the runs of msg/s, MB/s, p50 and
 p99 latency and server CPU per message, the ratio to Kestrel, and per server the RSS per idle
 connection and how fast those connections were opened (TCP connect + upgrade, 200 at a time).
 --before DIR adds "cosocket-before": the cosocket built (Release) in another checkout DIR, e.g. a
-`git worktree` of an earlier commit, measured in the same run. --hosted adds "cosocket-kestrel":
-the same /echo behind ASP.NET Core's Kestrel (MapCosocket) instead of Cosocket's own listener.
+`git worktree` of an earlier commit, measured in the same run. "cosocket" is the host as shipped,
+its WebSockets behind Kestrel (MapCosocket); --standalone adds "cosocket-standalone": the same host
+with cosocket.front-door = standalone, its WebSockets on Cosocket's own listener.
 """
 import argparse
 import os
@@ -111,12 +112,14 @@ def main():
     parser.add_argument("--idle", type=int, default=10000)
     parser.add_argument("--before", help="another checkout whose Release cosocket is measured as cosocket-before")
     parser.add_argument("--scenarios", help="comma-separated scenario name prefixes (small,pipelined,bulk,fixed); default all")
-    parser.add_argument("--hosted", action="store_true",
-                        help="add cosocket-kestrel: the host's /echo mapped with MapCosocket on Kestrel (bench/CosocketHosted)")
+    parser.add_argument("--standalone", action="store_true",
+                        help="add cosocket-standalone: the host with its WebSockets on Cosocket's own listener")
     options = parser.parse_args()
-    if options.hosted:
-        SERVERS["cosocket-kestrel"] = (19005, [os.path.join(ROOT, "bench/CosocketHosted/bin/Release/net10.0/CosocketHosted"),
-                                               "--urls", "http://127.0.0.1:19005"], ROOT)
+    environments = {}
+    if options.standalone:
+        SERVERS["cosocket-standalone"] = (19005, [os.path.join(ROOT, "src/Host/bin/Release/net10.0/cosocket"), "serve",
+                                                  "--listen", "127.0.0.1:19005", "--cluster-port", "0"], ROOT)
+        environments["cosocket-standalone"] = {"COSOCKET__FRONTDOOR": "standalone"}
     if options.before:
         SERVERS["cosocket-before"] = (19004, [os.path.join(os.path.abspath(options.before), "src/Host/bin/Release/net10.0/cosocket"),
                                               "serve", "--listen", "127.0.0.1:19004", "--cluster-port", "0"], os.path.abspath(options.before))
@@ -126,7 +129,7 @@ def main():
     processes = {}
     try:
         for name, (port, command, cwd) in SERVERS.items():
-            processes[name] = subprocess.Popen(["taskset", "-c", "0", *command], cwd=cwd,
+            processes[name] = subprocess.Popen(["taskset", "-c", "0", *command], cwd=cwd, env={**os.environ, **environments.get(name, {})},
                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for name, (port, _, _) in SERVERS.items():
             wait_until_serving(port)
