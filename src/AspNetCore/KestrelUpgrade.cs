@@ -18,7 +18,6 @@ internal sealed class KestrelUpgrade : IHttpUpgrade
 {
     private readonly HttpContext _context;
     private readonly IHttpExtendedConnectFeature? _extendedConnect;
-    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public KestrelUpgrade(HttpContext context)
     {
@@ -48,8 +47,7 @@ internal sealed class KestrelUpgrade : IHttpUpgrade
     /// <summary>The connection's lifetime as the request's: until it has ended, or this side finished sending.</summary>
     public async Task ServeAsync(HostedWebSockets hosted, WebSocketHandler handler, bool requireIdentity)
     {
-        var ended = hosted.ServeAsync(this, handler, requireIdentity);
-        await Task.WhenAny(ended, _finished.Task).ConfigureAwait(false);
+        await hosted.ServeAsync(this, handler, requireIdentity).ConfigureAwait(false);
         // What the connection wrote last (the close frame) goes out before Kestrel ends the request.
         await _context.Response.CompleteAsync().ConfigureAwait(false);
     }
@@ -82,8 +80,6 @@ internal sealed class KestrelUpgrade : IHttpUpgrade
         _context.Response.ContentLength = body.Length;
         await _context.Response.Body.WriteAsync(body).ConfigureAwait(false);
     }
-
-    public void Finish() => _finished.TrySetResult();
 
     private static bool IsHttp1(string protocol) => HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol);
 

@@ -141,15 +141,16 @@ public sealed class HttpApi(ActorSystem system, HostSettings settings, HostAuth 
     {
         string page = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wwwroot", "index.html"));
         // Until the WebSocket listener is bound (it starts after this side), everything but liveness waits.
-        app.Use(async (context, next) =>
+        // Not an async lambda: a request that passes returns next's task, so a WebSocket that lasts
+        // hours does not keep a state machine of this middleware alive.
+        app.Use((context, next) =>
         {
             if (WebSockets.Binding is null && context.Request.Path != "/health/live")
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                await context.Response.WriteAsync("starting");
-                return;
+                return context.Response.WriteAsync("starting");
             }
-            await next(context);
+            return next(context);
         });
         app.MapGet("/", (HttpContext context) =>
         {

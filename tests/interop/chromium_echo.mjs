@@ -3,12 +3,17 @@
 // Usage: node chromium_echo.mjs ws://127.0.0.1:PORT/echo [PAGE]
 // PAGE, when given, is loaded first, so that the upgrade carries its Origin (a page the server
 // accepts upgrades from); without it the script runs in about:blank, whose Origin is "null".
+// An https:// PAGE is a test server's with a self-signed certificate, which the browser then
+// accepts; the first line says which HTTP version the page came over (h2: the WebSocket may then
+// open on the same HTTP/2 connection, RFC 8441).
 import { chromium } from 'playwright-core';
 
+const secure = (process.argv[3] ?? '').startsWith('https://');
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ...(secure ? ['--ignore-certificate-errors'] : [])],
 });
 try {
   const page = await browser.newPage();
@@ -21,6 +26,7 @@ try {
       ws.addEventListener('error', () => reject(new Error('websocket error')), { once: true });
     });
     const lines = [];
+    if (location.protocol === 'https:') lines.push(`page ${performance.getEntriesByType('navigation')[0].nextHopProtocol}`);
     await next('open');
     lines.push(`extensions ${ws.extensions}`);
 

@@ -65,10 +65,12 @@ internal sealed class ConnectionCore
     }
 
     /// <summary>Materializes a hosted connection's graph: <paramref name="upgrade"/>, the host's HTTP
-    /// server, answers the request and hands over the stream once it has written the 101.</summary>
-    public static ConnectionCore StartHosted(string id, IActorRef self, IActorRef registry, IHttpUpgrade upgrade, ServerOptions options, IMaterializer materializer)
+    /// server, answers the request and hands over the stream once it has written the 101;
+    /// <paramref name="finished"/> completes once this side has finished sending.</summary>
+    public static ConnectionCore StartHosted(string id, IActorRef self, IActorRef registry, IHttpUpgrade upgrade, ServerOptions options, IMaterializer materializer,
+        TaskCompletionSource finished)
     {
         var connection = FrameConnection.StartHosted(id, upgrade.RemoteEndPoint, self, options.EffectiveMaxRecvLen, materializer);
-        return new ConnectionCore(connection, new HostedAnswer(upgrade, connection.Transport), options, registry, serverName: null);
+        return new ConnectionCore(connection, new HostedAnswer(upgrade, connection.Transport, finished), options, registry, serverName: null);
     }
 }

@@ -10,14 +10,15 @@ namespace Cosocket.Actors.Server;
 /// bytes, handed to the host's HTTP server as a status, headers and body; on a 101, the stream the
 /// host returns becomes the connection's transport.
 /// </summary>
-internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transport) : HandshakeAnswer
+/// <param name="finished">Completed once this side has finished sending: the host then ends the request.</param>
+internal sealed class HostedAnswer(IHttpUpgrade upgrade, TransportHandle transport, TaskCompletionSource finished) : HandshakeAnswer
 {
     protected override async Task AcceptDecidedAsync(byte[] response)
     {
         var (_, headers, _) = Parse(response);
         // The host writes its own Connection: Upgrade with a 101 (an extended CONNECT's 200 has none).
         var stream = await upgrade.AcceptAsync([.. headers.Where(h => !h.Key.Equals("Connection", StringComparison.OrdinalIgnoreCase))]).ConfigureAwait(false);
-        transport.Attach(stream, upgrade.Finish, ByteString.Empty);
+        transport.Attach(stream, () => finished.TrySetResult(), ByteString.Empty);
     }
 
     protected override Task RejectDecidedAsync(byte[] response) => Reject(upgrade, response);

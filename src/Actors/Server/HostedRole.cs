@@ -11,7 +11,7 @@ namespace Cosocket.Actors.Server;
 /// (Kestrel) has read the upgrade request; the connection's graph starts without a stream, the
 /// request goes to the route's handler as on Cosocket's own listener, and the host hands over the
 /// stream once it has written the 101. The connection closes when the handler returns; the host's
-/// request ends when the actor stops (<paramref name="ended"/>). A handler that neither upgrades nor
+/// request ends (<paramref name="ended"/>) once this side has finished sending, or when the actor stops. A handler that neither upgrades nor
 /// answers within the handshake timeout gets the request answered 408 for it, as Cosocket's own
 /// listener cuts such a connection.
 /// </summary>
@@ -38,7 +38,7 @@ internal sealed class HostedRole(string id, IHttpUpgrade upgrade, WebSocketRoute
 
     public override void PreStart()
     {
-        _core = ConnectionCore.StartHosted(id, Actor.SelfRef, registry, upgrade, options, materializer);
+        _core = ConnectionCore.StartHosted(id, Actor.SelfRef, registry, upgrade, options, materializer, ended);
         Actor.StopWhenClosed(_core.Connection);
         var request = new WebSocketRequest(_core, upgrade.Head) { Identity = upgrade.Identity };
         Actor.Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), options.HandshakeTimeout);

@@ -48,7 +48,9 @@ public sealed class HostedWebSockets
 
     /// <summary>
     /// Serves one upgrade request with <paramref name="handler"/>; completes once its connection has
-    /// ended (or the request was answered without an upgrade), which is when the host may end the request.
+    /// ended or this side has finished sending (or the request was answered without an upgrade), which
+    /// is when the host ends the request: an HTTP server cannot half-close an upgraded connection, and
+    /// ending the request closes it (the server first, as RFC 6455 §7.1.1 prefers; over HTTP/2 it ends the stream).
     /// </summary>
     /// <param name="requireIdentity">Refuse (401) a request nobody authenticated.</param>
     public Task ServeAsync(IHttpUpgrade upgrade, WebSocketHandler handler, bool requireIdentity = false)

@@ -25,8 +25,4 @@ public interface IHttpUpgrade
 
     /// <summary>Answers the request with <paramref name="status"/>, <paramref name="headers"/> and <paramref name="body"/>, without upgrading.</summary>
     Task RejectAsync(int status, IReadOnlyList<KeyValuePair<string, string>> headers, ReadOnlyMemory<byte> body);
-
-    /// <summary>This side is done sending: the host may end the connection (an HTTP server cannot
-    /// half-close an upgraded connection; ending the request closes it, the server first, as RFC 6455 §7.1.1 prefers).</summary>
-    void Finish();
 }

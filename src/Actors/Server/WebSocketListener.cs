@@ -36,7 +36,7 @@ public sealed class WebSocketListener : ReceiveActor, IWithTimers
     public sealed record Health(int Connections, string? AcceptError);
 
     /// <summary>A hosted upgrade request for <paramref name="Route"/>; <paramref name="Ended"/> completes
-    /// when its connection has ended (or it was refused).</summary>
+    /// when its connection has ended or finished sending (or it was refused).</summary>
     internal sealed record Serve(IHttpUpgrade Upgrade, WebSocketRoute Route, TaskCompletionSource Ended);
 
     private sealed record DrainTimedOut;
