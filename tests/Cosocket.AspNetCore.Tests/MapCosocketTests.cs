@@ -190,12 +190,17 @@ public class MapCosocketTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
-    [Fact]
-    public async Task Stop_DrainsTheConnections_With1001()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Stop_DrainsTheConnections_With1001(bool overHttp2)
     {
-        var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync));
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(app.Ws("/echo"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        var app = await HostedApp.StartAsync(a => a.MapCosocket("/echo", EchoAsync), protocols: overHttp2 ? HttpProtocols.Http2 : HttpProtocols.Http1);
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var socket = overHttp2 ? await ConnectOverHttp2Async(app.Ws("/echo"), invoker) : new ClientWebSocket();
+        if (!overHttp2)
+            await socket.ConnectAsync(app.Ws("/echo"), CancellationToken.None).WaitAsync(HostedApp.Patience);
+        Assert.Equal(WebSocketState.Open, socket.State);
         var stopping = app.StopAsync();
         var close = await socket.ReceiveAsync(new byte[64], CancellationToken.None).WaitAsync(HostedApp.Patience);
         Assert.Equal((WebSocketMessageType.Close, WebSocketCloseStatus.EndpointUnavailable), (close.MessageType, socket.CloseStatus));
