@@ -7,7 +7,8 @@ object by type), open `--idle` connections that say nothing, take another, and d
     /usr/bin/python3 bench/run_idle_heap.py [--idle 10000] [--top 40]
 
 Prints Markdown tables: per server the RSS and managed-heap growth per connection, the managed
-growth by component, and the types whose bytes per connection differ most between the two doors.
+growth by component, the types whose bytes per connection differ most between the two doors, and
+each door's largest types per connection.
 dotnet-gcdump comes from NuGet into a temporary tool path.
 """
 import argparse
@@ -132,6 +133,12 @@ def main():
     for t in rows[:options.top]:
         (ab, ac), (bb, bc) = a.get(t, (0, 0)), b.get(t, (0, 0))
         print(f"| `{t}` | {ab:,.0f} ({ac:.1f}) | {bb:,.0f} ({bc:.1f}) | {ab - bb:+,.0f} |")
+    for name in names:
+        print()
+        print(f"| {name}: type | B per connection (objects) |")
+        print("|---|---:|")
+        for t, (b, c) in sorted(results[name][0].items(), key=lambda item: -item[1][0])[:options.top]:
+            print(f"| `{t}` | {b:,.0f} ({c:.1f}) |")
 
 
 if __name__ == "__main__":

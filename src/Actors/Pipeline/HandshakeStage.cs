@@ -176,30 +176,67 @@ internal sealed class HandshakeStage : GraphStageWithMaterializedValue<BidiShape
 
         private void PassThrough()
         {
-            var stage = _stage;
-            SetHandler(stage.AppIn, onPush: () => Push(stage.NetOut, Grab(stage.AppIn)), onUpstreamFinish: () => Complete(stage.NetOut));
-            SetHandler(stage.NetOut, onPull: () => Pull(stage.AppIn), onDownstreamFinish: cause => Cancel(stage.AppIn, cause));
-            // An end of input behind pipelined bytes waits until they are delivered (AppOut's pull).
-            SetHandler(stage.NetIn, onPush: () => Push(stage.AppOut, Grab(stage.NetIn)),
-                onUpstreamFinish: () => { if (_pipelined.IsEmpty) Complete(stage.AppOut); },
-                onUpstreamFailure: error => { if (_pipelined.IsEmpty) Fail(stage.AppOut, error); else _netError = error; });
-            SetHandler(stage.AppOut, onPull: () =>
-            {
-                if (!_pipelined.IsEmpty)
-                {
-                    Push(stage.AppOut, _pipelined);
-                    _pipelined = ByteString.Empty;
-                }
-                else if (_netError is not null)
-                    Fail(stage.AppOut, _netError);
-                else if (IsClosed(stage.NetIn))
-                    Complete(stage.AppOut);
-                else
-                    Pull(stage.NetIn);
-            }, onDownstreamFinish: cause => Cancel(stage.NetIn, cause));
+            // Two handler objects for the connection's life (one per direction), no delegates.
+            var outbound = new Outbound(this);
+            SetHandler(_stage.AppIn, outbound);
+            SetHandler(_stage.NetOut, outbound);
+            var inbound = new Inbound(this);
+            SetHandler(_stage.NetIn, inbound);
+            SetHandler(_stage.AppOut, inbound);
             // The response push used this pull; the next one comes from NetOut's handler.
-            if (IsAvailable(stage.AppOut))
-                GetHandler(stage.AppOut).OnPull();
+            if (IsAvailable(_stage.AppOut))
+                inbound.OnPull();
+        }
+
+        /// <summary>After the upgrade, what the application writes goes to the network as it is.</summary>
+        private sealed class Outbound(Logic logic) : InAndOutHandler
+        {
+            public override void OnPush() => logic.Push(logic._stage.NetOut, logic.Grab(logic._stage.AppIn));
+
+            public override void OnUpstreamFinish() => logic.Complete(logic._stage.NetOut);
+
+            public override void OnPull() => logic.Pull(logic._stage.AppIn);
+
+            public override void OnDownstreamFinish(Exception cause) => logic.Cancel(logic._stage.AppIn, cause);
+        }
+
+        /// <summary>After the upgrade, what the network brings goes to the application: first the bytes
+        /// pipelined behind the request head; an end of input behind them waits until they are delivered.</summary>
+        private sealed class Inbound(Logic logic) : InAndOutHandler
+        {
+            public override void OnPush() => logic.Push(logic._stage.AppOut, logic.Grab(logic._stage.NetIn));
+
+            public override void OnUpstreamFinish()
+            {
+                if (logic._pipelined.IsEmpty)
+                    logic.Complete(logic._stage.AppOut);
+            }
+
+            public override void OnUpstreamFailure(Exception e)
+            {
+                if (logic._pipelined.IsEmpty)
+                    logic.Fail(logic._stage.AppOut, e);
+                else
+                    logic._netError = e;
+            }
+
+            public override void OnPull()
+            {
+                var stage = logic._stage;
+                if (!logic._pipelined.IsEmpty)
+                {
+                    logic.Push(stage.AppOut, logic._pipelined);
+                    logic._pipelined = ByteString.Empty;
+                }
+                else if (logic._netError is not null)
+                    logic.Fail(stage.AppOut, logic._netError);
+                else if (logic.IsClosed(stage.NetIn))
+                    logic.Complete(stage.AppOut);
+                else
+                    logic.Pull(stage.NetIn);
+            }
+
+            public override void OnDownstreamFinish(Exception cause) => logic.Cancel(logic._stage.NetIn, cause);
         }
     }
 }

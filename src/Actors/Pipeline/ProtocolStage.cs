@@ -54,7 +54,9 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
         return new LogicAndMaterializedValue<ProtocolPorts>(new Logic(this, ports), ports);
     }
 
-    private sealed class Logic : TimerGraphStageLogic
+    /// <remarks>The logic is its own handler of both byte ports: no handler objects or delegates for
+    /// each connection to keep (it keeps the stage for its whole life).</remarks>
+    private sealed class Logic : TimerGraphStageLogic, IInHandler, IOutHandler
     {
         private const string RateTimer = "rate";
 
@@ -75,13 +77,23 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
             _control = ports.Control;
             _outgoing = ports.Outgoing;
             _incoming = ports.Incoming;
-            SetHandler(stage.BytesIn, onPush: OnBytes, onUpstreamFinish: () => OnEnd(null), onUpstreamFailure: OnEnd);
-            SetHandler(stage.BytesOut, onPull: Drive, onDownstreamFinish: cause =>
-            {
-                // The transport is gone: nothing queued will be written.
-                FailUnwritten(cause as Exception ?? new TransportClosedException());
-                Drive();
-            });
+            SetHandler(stage.BytesIn, this);
+            SetHandler(stage.BytesOut, this);
+        }
+
+        public void OnPush() => OnBytes();
+
+        public void OnUpstreamFinish() => OnEnd(null);
+
+        public void OnUpstreamFailure(Exception e) => OnEnd(e);
+
+        public void OnPull() => Drive();
+
+        public void OnDownstreamFinish(Exception cause)
+        {
+            // The transport is gone: nothing queued will be written.
+            FailUnwritten(cause ?? new TransportClosedException());
+            Drive();
         }
 
         private WebSocketProtocol Protocol => _protocol ??= Open(new ProtocolConfiguration(_stage._initial, null));

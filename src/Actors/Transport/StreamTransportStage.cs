@@ -48,7 +48,9 @@ internal sealed class StreamTransportStage : GraphStageWithMaterializedValue<Flo
         return new LogicAndMaterializedValue<TransportHandle>(new Logic(this, handle), handle);
     }
 
-    private sealed class Logic : GraphStageLogic
+    /// <remarks>The logic is its own handler of both ports: no handler objects or delegates for each
+    /// connection to keep.</remarks>
+    private sealed class Logic : GraphStageLogic, IInHandler, IOutHandler
     {
         private readonly StreamTransportStage _stage;
         private readonly TransportHandle _handle;
@@ -67,17 +69,23 @@ internal sealed class StreamTransportStage : GraphStageWithMaterializedValue<Flo
         {
             _stage = stage;
             _handle = handle;
-            SetHandler(stage.In, onPush: OnPush, onUpstreamFinish: OnUpstreamFinish, onUpstreamFailure: FailStage);
-            SetHandler(stage.Out, onPull: StartRead, onDownstreamFinish: _ =>
-            {
-                // The reader is gone; keep writing what the writer still has, and drain the input. The
-                // stage must outlive its ports for that: once the writer is done too, all of them are closed.
-                _draining = true;
-                SetKeepGoing(true);
-                _pendingRead = ByteString.Empty;
-                if (!_reading)
-                    Drain();
-            });
+            SetHandler(stage.In, this);
+            SetHandler(stage.Out, this);
+        }
+
+        public void OnUpstreamFailure(Exception e) => FailStage(e);
+
+        public void OnPull() => StartRead();
+
+        public void OnDownstreamFinish(Exception cause)
+        {
+            // The reader is gone; keep writing what the writer still has, and drain the input. The
+            // stage must outlive its ports for that: once the writer is done too, all of them are closed.
+            _draining = true;
+            SetKeepGoing(true);
+            _pendingRead = ByteString.Empty;
+            if (!_reading)
+                Drain();
         }
 
         public override void PreStart()
@@ -199,7 +207,7 @@ internal sealed class StreamTransportStage : GraphStageWithMaterializedValue<Flo
                 CompleteStage();
         }
 
-        private void OnPush()
+        public void OnPush()
         {
             ByteString bytes = Grab(_stage.In);
             _writing = true;
@@ -247,7 +255,7 @@ internal sealed class StreamTransportStage : GraphStageWithMaterializedValue<Flo
                 Pull(_stage.In);
         }
 
-        private void OnUpstreamFinish()
+        public void OnUpstreamFinish()
         {
             _inletFinished = true;
             if (!_writing)
