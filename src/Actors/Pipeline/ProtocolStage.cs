@@ -81,8 +81,6 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
             SetHandler(stage.BytesOut, this);
         }
 
-        public void OnPush() => OnBytes();
-
         public void OnUpstreamFinish() => OnEnd(null);
 
         public void OnUpstreamFailure(Exception e) => OnEnd(e);
@@ -172,7 +170,7 @@ internal sealed class ProtocolStage : GraphStageWithMaterializedValue<FlowShape<
             }
         }
 
-        private void OnBytes()
+        public void OnPush()
         {
             ByteString chunk = Grab(_stage.BytesIn);
             _rate?.OweBytes(chunk.Count);

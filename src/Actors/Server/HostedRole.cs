@@ -11,9 +11,9 @@ namespace Cosocket.Actors.Server;
 /// (Kestrel) has read the upgrade request; the connection's graph starts without a stream, the
 /// request goes to the route's handler as on Cosocket's own listener, and the host hands over the
 /// stream once it has written the 101. The connection closes when the handler returns; the host's
-/// request ends (<paramref name="ended"/>) once this side has finished sending, or when the actor stops. A handler that neither upgrades nor
-/// answers within the handshake timeout gets the request answered 408 for it, as Cosocket's own
-/// listener cuts such a connection.
+/// request ends (<paramref name="ended"/>) once this side has finished sending, or when the actor
+/// stops. A handler that neither upgrades nor answers within the handshake timeout gets the request
+/// answered 408 for it, as Cosocket's own listener cuts such a connection.
 /// </summary>
 internal sealed class HostedRole(string id, IHttpUpgrade upgrade, WebSocketRoute route, ServerOptions options, IActorRef registry,
     IMaterializer materializer, TaskCompletionSource ended) : ConnectionRole
