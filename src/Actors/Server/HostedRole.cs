@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Event;
 using Akka.Streams;
 using Cosocket.Actors.Connections;
 using Cosocket.Actors.Sessions;
@@ -16,64 +15,37 @@ namespace Cosocket.Actors.Server;
 /// answered 408 for it, as Cosocket's own listener cuts such a connection.
 /// </summary>
 internal sealed class HostedRole(string id, IHttpUpgrade upgrade, WebSocketRoute route, ServerOptions options, IActorRef registry,
-    IMaterializer materializer, TaskCompletionSource ended) : ConnectionRole
+    IMaterializer materializer, TaskCompletionSource ended) : ServerConnectionRole(id, options)
 {
-    private sealed record HandshakeTimedOut;
-
-    /// <summary>The words of the 408 a handler that took too long to decide gets for it.</summary>
-    internal const string HandshakeTimeout = "handshake timeout";
-
-    private ConnectionCore? _core;
-    private ServerOptions? _upgradedWith;
-
     public static Props Props(string id, IHttpUpgrade upgrade, WebSocketRoute route, ServerOptions options, IActorRef registry, IMaterializer materializer,
         TaskCompletionSource ended) =>
         ConnectionActor.Props(new HostedRole(id, upgrade, route, options, registry, materializer, ended));
 
-    public override FrameConnection? Connection => _core?.Connection;
-
-    public override ConnectionIdentity? Identity => _core?.Identity;
-
-    public override SendPolicy? Sending => _upgradedWith is { } upgraded ? SendPolicy.Of(upgraded) : null;
-
     public override void PreStart()
     {
-        _core = ConnectionCore.StartHosted(id, Actor.SelfRef, registry, upgrade, options, materializer, ended);
-        Actor.StopWhenClosed(_core.Connection);
-        var request = new WebSocketRequest(_core, upgrade.Head) { Identity = upgrade.Identity };
-        Actor.Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), options.HandshakeTimeout);
-        HandlerRun.Start(request, route, options, Actor.SelfRef);
+        base.PreStart();
+        Core = ConnectionCore.StartHosted(Id, Actor.SelfRef, registry, upgrade, Options, materializer, ended);
+        Actor.StopWhenClosed(Core.Connection);
+        var request = new WebSocketRequest(Core, upgrade.Head) { Identity = upgrade.Identity };
+        HandlerRun.Start(request, route, Options, Actor.SelfRef);
     }
 
     public override void PostStop() => ended.TrySetResult();
 
-    public override bool Receive(object message)
+    protected override void OnHandshakeTimeout()
     {
-        switch (message)
-        {
-            case ConnectionCore.Upgraded m:
-                _upgradedWith = m.Options;
-                Actor.Timers.Cancel("handshake");
-                break;
-            case HandshakeTimedOut when _upgradedWith is null && !_core!.Handshake.IsDecided:
-                // The handler's own answer, should it still come, finds the request answered.
-                _ = _core.RejectAsync(new Cosocket.Protocol.Handshake.HandshakeError(HandshakeTimeout, 408))
-                    .ContinueWith(_ => new HandlerRun.Finished(null), TaskScheduler.Default).PipeTo(Actor.SelfRef);
-                break;
-            case HandshakeTimedOut:
-                break;
-            case HandlerRun.Finished m:
-                if (m.Error is not null)
-                    Actor.Log.Error(m.Error, "handler for connection {0} failed", id);
-                Actor.Timers.Cancel("handshake");
-                if (_upgradedWith is null)
-                    Actor.StopSelf(); // answered without an upgrade: the host's request is done
-                else
-                    Actor.BeginClose();
-                break;
-            default:
-                return false;
-        }
-        return true;
+        if (Core!.Handshake.IsDecided)
+            return;
+        // The handler's own answer, should it still come, finds the request answered.
+        _ = Core.RejectAsync(new Cosocket.Protocol.Handshake.HandshakeError(HandshakeTimeout, 408))
+            .ContinueWith(_ => new HandlerRun.Finished(null), TaskScheduler.Default).PipeTo(Actor.SelfRef);
+    }
+
+    protected override void OnHandlerFinished()
+    {
+        if (IsUpgraded)
+            base.OnHandlerFinished();
+        else
+            Actor.StopSelf(); // answered without an upgrade: the host's request is done
     }
 }

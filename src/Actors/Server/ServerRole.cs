@@ -18,61 +18,27 @@ namespace Cosocket.Actors.Server;
 /// protocol stage) started, the upgrade request handed to the handler mounted on its path, and the
 /// connection closed when that handler returns (like nginx finishing a request).
 /// </summary>
-internal sealed class ServerRole : ConnectionRole
+internal sealed class ServerRole(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer,
+    ServerTls? tls) : ServerConnectionRole(id, options)
 {
     private sealed record Arrived(HandshakeArrival Arrival);
-    private sealed record HandshakeTimedOut;
     private sealed record Secured(SslStream Stream);
     private sealed record TlsFailed(string Reason);
 
-    private readonly Socket _socket;
-    private readonly string _id;
-    private readonly WebSocketRoutes _routes;
-    private readonly ServerOptions _options;
-    private readonly IActorRef _registry;
-    private readonly IMaterializer _materializer;
-    private readonly ServerTls? _tls;
     private readonly CancellationTokenSource _securing = new();
-    private ConnectionCore? _core;
-    private ServerOptions? _upgradedWith;
 
-    public ServerRole(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls)
-    {
-        _tls = tls;
-        _socket = socket;
-        _id = id;
-        _routes = routes;
-        _options = options;
-        _registry = registry;
-        _materializer = materializer;
-    }
-
-    public override bool Receive(object message)
+    protected override bool ReceiveOwn(object message)
     {
         switch (message)
         {
             case Arrived m:
                 OnArrival(m.Arrival);
                 break;
-            case ConnectionCore.Upgraded m:
-                OnUpgraded(m);
-                break;
-            case HandlerRun.Finished m:
-                OnHandlerFinished(m);
-                break;
-            case HandshakeTimedOut:
-                if (_upgradedWith is not null)
-                    break;
-                if (_core is null)
-                    _securing.Cancel();
-                else
-                    _core.Connection.Transport.Abort("handshake timeout");
-                break;
             case Secured m:
                 StartGraph(m.Stream, m.Stream.TargetHostName);
                 break;
             case TlsFailed m:
-                Actor.Log.Debug("TLS handshake with {0} failed: {1}", _socket.RemoteEndPoint, m.Reason);
+                Actor.Log.Debug("TLS handshake with {0} failed: {1}", socket.RemoteEndPoint, m.Reason);
                 Actor.StopSelf();
                 break;
             default:
@@ -84,29 +50,30 @@ internal sealed class ServerRole : ConnectionRole
     public static Props Props(Socket socket, string id, WebSocketRoutes routes, ServerOptions options, IActorRef registry, IMaterializer materializer, ServerTls? tls = null) =>
         ConnectionActor.Props(new ServerRole(socket, id, routes, options, registry, materializer, tls));
 
-    public override FrameConnection? Connection => _core?.Connection;
-
-    public override ConnectionIdentity? Identity => _core?.Identity;
-
-    public override SendPolicy? Sending => _upgradedWith is { } options
-        ? SendPolicy.Of(options)
-        : null;
-
     public override void PreStart()
     {
-        Actor.Timers.StartSingleTimer("handshake", new HandshakeTimedOut(), _options.HandshakeTimeout);
-        var stream = new NetworkStream(_socket, ownsSocket: true);
-        if (_tls is null)
+        base.PreStart();
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        if (tls is null)
             StartGraph(stream, serverName: null);
         else
-            SecureAsync(stream, _tls, _securing.Token).PipeTo(Actor.SelfRef);
+            SecureAsync(stream, tls, _securing.Token).PipeTo(Actor.SelfRef);
     }
 
     public override void PostStop()
     {
-        if (_core is null)
-            _socket.Dispose();
+        if (Core is null)
+            socket.Dispose();
         _securing.Dispose();
+    }
+
+    /// <summary>TLS still going on is given up; a connection whose handshake is unfinished is cut.</summary>
+    protected override void OnHandshakeTimeout()
+    {
+        if (Core is null)
+            _securing.Cancel();
+        else
+            Core.Connection.Transport.Abort(HandshakeTimeout);
     }
 
     /// <summary>The server side of TLS, bounded by the handshake timeout.</summary>
@@ -133,10 +100,10 @@ internal sealed class ServerRole : ConnectionRole
 
     private void StartGraph(Stream stream, string? serverName)
     {
-        _core = ConnectionCore.Start(_id, _socket.RemoteEndPoint, Actor.SelfRef, _registry, stream, () => _socket.Shutdown(SocketShutdown.Send), _options, _materializer,
+        Core = ConnectionCore.Start(Id, socket.RemoteEndPoint, Actor.SelfRef, registry, stream, () => socket.Shutdown(SocketShutdown.Send), Options, materializer,
             serverName, out var arrival);
         arrival.PipeTo(Actor.SelfRef, success: head => new Arrived(head));
-        Actor.StopWhenClosed(_core.Connection);
+        Actor.StopWhenClosed(Core.Connection);
     }
 
     private void OnArrival(HandshakeArrival arrival)
@@ -145,33 +112,16 @@ internal sealed class ServerRole : ConnectionRole
         {
             // A head that is not HTTP or too large gets its D4 answer; a vanished client gets nothing.
             if (arrival.Error is { } error)
-                _ = _core!.RejectAsync(error);
+                _ = Core!.RejectAsync(error);
             return;
         }
-        var request = new WebSocketRequest(_core!, arrival.Request);
-        var route = _routes.Find(request.Path);
+        var request = new WebSocketRequest(Core!, arrival.Request);
+        var route = routes.Find(request.Path);
         if (route is null)
         {
             _ = request.RejectAsync(404, $"no websocket endpoint at {request.Path}");
             return;
         }
-        HandlerRun.Start(request, route, _options, Actor.SelfRef);
-    }
-
-    private void OnUpgraded(ConnectionCore.Upgraded upgraded)
-    {
-        _upgradedWith = upgraded.Options;
-        Actor.Timers.Cancel("handshake");
-    }
-
-    /// <summary>
-    /// Like nginx finishing a request: when the handler returns, what it queued is written, the
-    /// sending side is shut down, and the peer has a bounded time to close its side.
-    /// </summary>
-    private void OnHandlerFinished(HandlerRun.Finished finished)
-    {
-        if (finished.Error is not null)
-            Actor.Log.Error(finished.Error, "handler for connection {0} failed", _id);
-        Actor.BeginClose();
+        HandlerRun.Start(request, route, Options, Actor.SelfRef);
     }
 }
