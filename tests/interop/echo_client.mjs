@@ -6,18 +6,10 @@
 // first mismatch.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
+import { open } from './open_ws.mjs';
 
-const ws = new WebSocket(process.argv[2], { maxPayload: 2 ** 21, perMessageDeflate: { threshold: 0 } });
 const timer = setTimeout(() => { console.error('timed out'); process.exit(2); }, 15000);
-
-const next = (event) => new Promise((resolve) => ws.once(event, (...args) => resolve(args)));
-
-const upgraded = next('upgrade');
-const opened = next('open'); // emitted in the same tick as 'upgrade'
-const [upgrade] = await upgraded;
-await opened;
-console.log('extensions', upgrade.headers['sec-websocket-extensions']);
+const { ws, next } = await open(process.argv[2], { maxPayload: 2 ** 21, perMessageDeflate: { threshold: 0 } });
 
 ws.send('你好, WebSocket!');
 let [data, isBinary] = await next('message');

@@ -2,16 +2,10 @@
 // Usage: node negotiate.mjs ws://127.0.0.1:PORT/PATH
 // Connects offering permessage-deflate (perMessageDeflate), prints the server's
 // Sec-WebSocket-Extensions answer, sends a compressible message, waits for any message, and closes.
-import WebSocket from 'ws';
+import { open } from './open_ws.mjs';
 
-const ws = new WebSocket(process.argv[2], { perMessageDeflate: { threshold: 0 } });
 const timer = setTimeout(() => { console.error('timed out'); process.exit(2); }, 15000);
-const next = (event) => new Promise((resolve) => ws.once(event, (...args) => resolve(args)));
-const upgraded = next('upgrade');
-const opened = next('open'); // emitted in the same tick as 'upgrade'
-const [upgrade] = await upgraded;
-await opened;
-console.log('extensions', upgrade.headers['sec-websocket-extensions']);
+const { ws, next } = await open(process.argv[2], { perMessageDeflate: { threshold: 0 } });
 const message = next('message');
 ws.send(JSON.stringify({ type: 'message', text: 'hello '.repeat(40) }));
 await message;
