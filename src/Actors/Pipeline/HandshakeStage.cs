@@ -15,24 +15,31 @@ internal sealed record HandshakeArrival(HttpRequestHead? Request, HandshakeError
 }
 
 /// <summary>How a server connection answers its upgrade request: the 101 (then frames flow), or a
-/// refusal (then the connection closes). Whoever wrote the request's head answers it: the
-/// handshake stage on Cosocket's own listener, the host's HTTP server when hosted. There is one
-/// answer: a second is refused, whichever front door.</summary>
+/// refusal (then the connection closes). Whoever read the request's head answers it: the
+/// handshake stage on Cosocket's own listener (as bytes), the host's HTTP server when hosted (as
+/// its status and fields). There is one answer: a second is refused, whichever front door.</summary>
 internal abstract class HandshakeAnswer
 {
     private int _decided;
 
-    /// <summary>Upgrade: <paramref name="response"/> (the 101, as bytes) goes out, then frames flow both ways.</summary>
-    public Task AcceptAsync(byte[] response) => Decide() ?? AcceptDecidedAsync(response);
+    /// <summary>Upgrade: <paramref name="response"/> (the 101) goes out, then frames flow both ways.</summary>
+    public Task AcceptAsync(HandshakeResponse response) => Decide() ?? AcceptDecidedAsync(response);
 
-    /// <summary>Refuse: <paramref name="response"/> (status, headers and body, as bytes) goes out, then the connection closes.</summary>
-    public Task RejectAsync(byte[] response) => Decide() ?? RejectDecidedAsync(response);
+    /// <summary>Refuse with <paramref name="error"/>'s status and text (D4, counted by status), then the connection closes.</summary>
+    public Task RejectAsync(HandshakeError error) => Decide() ?? RejectDecidedAsync(Refusal(error));
 
     public bool IsDecided => Volatile.Read(ref _decided) != 0;
 
-    protected abstract Task AcceptDecidedAsync(byte[] response);
+    /// <summary>The answer to a refused upgrade request, counted in <c>cosocket.handshakes</c> by its status.</summary>
+    public static HandshakeResponse Refusal(HandshakeError error)
+    {
+        CosocketTelemetry.CountHandshake(error.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return ServerHandshake.Reject(error);
+    }
 
-    protected abstract Task RejectDecidedAsync(byte[] response);
+    protected abstract Task AcceptDecidedAsync(HandshakeResponse response);
+
+    protected abstract Task RejectDecidedAsync(HandshakeResponse response);
 
     /// <summary>Null for the first answer; a failed task for any later one.</summary>
     private Task? Decide() => Interlocked.Exchange(ref _decided, 1) == 0
@@ -52,10 +59,10 @@ internal sealed class HandshakeControl : HandshakeAnswer
     public Task<HandshakeArrival> Arrival => _arrival.Task;
 
     /// <summary>Write <paramref name="response"/> (the 101), then frames flow both ways.</summary>
-    protected override Task AcceptDecidedAsync(byte[] response) => SendAsync(new HandshakeDecision(response, Upgrade: true));
+    protected override Task AcceptDecidedAsync(HandshakeResponse response) => SendAsync(new HandshakeDecision(response.ToBytes(), Upgrade: true));
 
     /// <summary>Write <paramref name="response"/>, then close the connection.</summary>
-    protected override Task RejectDecidedAsync(byte[] response) => SendAsync(new HandshakeDecision(response, Upgrade: false));
+    protected override Task RejectDecidedAsync(HandshakeResponse response) => SendAsync(new HandshakeDecision(response.ToBytes(), Upgrade: false));
 
     private async Task SendAsync(HandshakeDecision decision) => (await _decide.Task.ConfigureAwait(false))(decision);
 

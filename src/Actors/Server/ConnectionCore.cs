@@ -48,11 +48,7 @@ internal sealed class ConnectionCore
 
     /// <summary>Refuses the upgrade with <paramref name="error"/>'s status and text (counted by status);
     /// the connection then closes.</summary>
-    public Task RejectAsync(Cosocket.Protocol.Handshake.HandshakeError error)
-    {
-        CosocketTelemetry.CountHandshake(error.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Handshake.RejectAsync(Cosocket.Protocol.Handshake.ServerHandshake.BuildRejection(error));
-    }
+    public Task RejectAsync(Cosocket.Protocol.Handshake.HandshakeError error) => Handshake.RejectAsync(error);
 
     /// <summary>Materializes the connection's graph over <paramref name="stream"/>, handshake stage
     /// included: <paramref name="arrival"/> is the request head it reads.</summary>

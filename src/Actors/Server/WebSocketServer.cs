@@ -85,10 +85,10 @@ public sealed class WebSocketServer
 
         string? protocol = ServerHandshake.SelectSubprotocol(request.Headers, options.Protocols);
         var deflate = NegotiateDeflate(request, options.Compression, out string? extensions);
-        byte[] response;
+        HandshakeResponse response;
         try
         {
-            response = ServerHandshake.BuildResponse(request.Head, protocol, request.ResponseHeaders, extensions);
+            response = ServerHandshake.Accept(request.Head, protocol, request.ResponseHeaders, extensions);
         }
         catch (ArgumentException bad)
         {

@@ -116,18 +116,21 @@ public static class ServerHandshake
     /// <summary>
     /// The response that accepts <paramref name="request"/>: the 101 of RFC 6455 §4.2.2, or for an
     /// extended CONNECT a 200 (RFC 8441 §5: "a 2xx status code ... without Sec-WebSocket-Accept"),
-    /// with the same subprotocol, extensions and extra headers. An HTTP/2 server writes the latter
-    /// in its own framing: the bytes only carry the status and fields to it.
+    /// with the same subprotocol, extensions and extra headers.
     /// </summary>
-    public static byte[] BuildResponse(HttpRequestHead request, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+    public static HandshakeResponse Accept(HttpRequestHead request, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
         string? extensions = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!request.IsExtendedConnect)
-            return BuildResponse(request.Headers["Sec-WebSocket-Key"]!, subprotocol, extraHeaders, extensions);
-        var response = new StringBuilder(128).Append(request.Version).Append(" 200 OK\r\n");
-        return AppendNegotiated(response, subprotocol, extraHeaders, extensions);
+            return Accept(request.Headers["Sec-WebSocket-Key"]!, subprotocol, extraHeaders, extensions);
+        return new HandshakeResponse(request.Version, 200, "OK", Negotiated([], subprotocol, extraHeaders, extensions), ReadOnlyMemory<byte>.Empty);
     }
+
+    /// <inheritdoc cref="Accept(HttpRequestHead, string?, IEnumerable{KeyValuePair{string, string}}?, string?)"/>
+    /// <returns>The response as bytes.</returns>
+    public static byte[] BuildResponse(HttpRequestHead request, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+        string? extensions = null) => Accept(request, subprotocol, extraHeaders, extensions).ToBytes();
 
     /// <summary>
     /// Picks the subprotocol to confirm (D3). With <paramref name="selector"/>, it decides
@@ -156,32 +159,38 @@ public static class ServerHandshake
     /// <c>Sec-WebSocket-Accept</c>, the subprotocol when one was selected, the accepted extensions
     /// when there are any, then the caller's extra headers (cs.t TEST 38). No Content-Type.
     /// </summary>
-    public static byte[] BuildResponse(string key, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+    public static HandshakeResponse Accept(string key, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
         string? extensions = null)
     {
-        var response = new StringBuilder(256)
-            .Append("HTTP/1.1 101 Switching Protocols\r\n")
-            .Append("Upgrade: websocket\r\n")
-            .Append("Connection: upgrade\r\n")
-            .Append("Sec-WebSocket-Accept: ").Append(HandshakeKeys.ComputeAccept(key)).Append("\r\n");
-        return AppendNegotiated(response, subprotocol, extraHeaders, extensions);
+        List<KeyValuePair<string, string>> headers =
+        [
+            new("Upgrade", "websocket"),
+            new("Connection", "upgrade"),
+            new("Sec-WebSocket-Accept", HandshakeKeys.ComputeAccept(key)),
+        ];
+        return new HandshakeResponse("HTTP/1.1", 101, "Switching Protocols", Negotiated(headers, subprotocol, extraHeaders, extensions), ReadOnlyMemory<byte>.Empty);
     }
 
-    /// <summary>What both kinds of acceptance carry after their status: the subprotocol, the extensions,
-    /// the caller's extra headers, and the blank line.</summary>
-    private static byte[] AppendNegotiated(StringBuilder response, string? subprotocol, IEnumerable<KeyValuePair<string, string>>? extraHeaders,
-        string? extensions)
+    /// <inheritdoc cref="Accept(string, string?, IEnumerable{KeyValuePair{string, string}}?, string?)"/>
+    /// <returns>The response as bytes.</returns>
+    public static byte[] BuildResponse(string key, string? subprotocol = null, IEnumerable<KeyValuePair<string, string>>? extraHeaders = null,
+        string? extensions = null) => Accept(key, subprotocol, extraHeaders, extensions).ToBytes();
+
+    /// <summary>What both kinds of acceptance carry after their own headers: the subprotocol, the
+    /// extensions and the caller's extra headers.</summary>
+    private static List<KeyValuePair<string, string>> Negotiated(List<KeyValuePair<string, string>> headers, string? subprotocol,
+        IEnumerable<KeyValuePair<string, string>>? extraHeaders, string? extensions)
     {
         if (subprotocol is not null)
-            response.Append("Sec-WebSocket-Protocol: ").Append(subprotocol).Append("\r\n");
+            headers.Add(new("Sec-WebSocket-Protocol", subprotocol));
         if (extensions is not null)
-            response.Append(ExtensionHeader.Name).Append(": ").Append(extensions).Append("\r\n");
+            headers.Add(new(ExtensionHeader.Name, extensions));
         foreach (var (name, value) in extraHeaders ?? [])
         {
             CheckHeaderField(name, value);
-            response.Append(name).Append(": ").Append(value).Append("\r\n");
+            headers.Add(new(name, value));
         }
-        return Encoding.UTF8.GetBytes(response.Append("\r\n").ToString());
+        return headers;
     }
 
     /// <summary>
@@ -189,8 +198,9 @@ public static class ServerHandshake
     /// with the error text as body; a 426 also says which version we speak. The connection is
     /// closed after it.
     /// </summary>
-    public static byte[] BuildRejection(HandshakeError error)
+    public static HandshakeResponse Reject(HandshakeError error)
     {
+        ArgumentNullException.ThrowIfNull(error);
         string reason = error.StatusCode switch
         {
             400 => "Bad Request",
@@ -206,21 +216,24 @@ public static class ServerHandshake
             _ => "Error",
         };
         byte[] body = Encoding.UTF8.GetBytes(error.Message);
-        var response = new StringBuilder(256)
-            .Append("HTTP/1.1 ").Append(error.StatusCode).Append(' ').Append(reason).Append("\r\n");
+        var headers = new List<KeyValuePair<string, string>>();
         if (error.StatusCode == 426)
-            response.Append("Sec-WebSocket-Version: 13\r\n");
+            headers.Add(new("Sec-WebSocket-Version", "13"));
         // RFC 9110 §15.5.6: a 405 "MUST generate an Allow header field".
         if (error.StatusCode == 405)
-            response.Append("Allow: GET\r\n");
+            headers.Add(new("Allow", "GET"));
         // RFC 9110 §15.5.2: a 401 "MUST send a WWW-Authenticate header field"; RFC 6750 §3 names the scheme.
         if (error.StatusCode == 401)
-            response.Append("WWW-Authenticate: Bearer\r\n");
-        response.Append("Content-Type: text/plain; charset=utf-8\r\n")
-            .Append("Content-Length: ").Append(body.Length).Append("\r\n")
-            .Append("Connection: close\r\n\r\n");
-        return [.. Encoding.UTF8.GetBytes(response.ToString()), .. body];
+            headers.Add(new("WWW-Authenticate", "Bearer"));
+        headers.Add(new("Content-Type", "text/plain; charset=utf-8"));
+        headers.Add(new("Content-Length", body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        headers.Add(new("Connection", "close"));
+        return new HandshakeResponse("HTTP/1.1", error.StatusCode, reason, headers, body);
     }
+
+    /// <inheritdoc cref="Reject(HandshakeError)"/>
+    /// <returns>The response as bytes.</returns>
+    public static byte[] BuildRejection(HandshakeError error) => Reject(error).ToBytes();
 
     /// <summary>Extra response headers come from application code: a name that is not a token or a
     /// value with CR/LF would let it forge the response, so it is a programming error.</summary>
